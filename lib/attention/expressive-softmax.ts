@@ -1,0 +1,25 @@
+/**
+ * Ablation of expressive attention: the squared score inside a softmax,
+ *
+ *   α_ij = softmax_j(s_ij² / τ),   s_ij = q_i·k_j / √d_head
+ *
+ * Same symmetry as EA (±q·k attend alike) but exponential rather than saturating in s². τ is the
+ * `temperature` option (default 1). Ours, not from a paper.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { AttentionRule, AttentionRuleOptions } from './rule.js';
+import { DEFAULT_TEMPERATURE, maskedSoftmax } from './rule.js';
+
+export function expressiveSoftmax(options: AttentionRuleOptions = {}): AttentionRule {
+  const temperature = options.temperature ?? DEFAULT_TEMPERATURE;
+  if (!(temperature > 0) || !Number.isFinite(temperature)) {
+    throw new Error(`temperature must be a positive number; got ${temperature}`);
+  }
+  return {
+    name: 'expressive-softmax',
+    formula: 'α = softmax(s²/τ)',
+    defaultScale: 'inverse-sqrt-head',
+    signed: false,
+    weights: (scores, mask) => maskedSoftmax(tf.div(tf.square(scores), temperature), mask),
+  };
+}

@@ -1,0 +1,82 @@
+/**
+ * An attention rule turns scores into weights. It is the only thing that differs between dot-product,
+ * expressive and Cog attention; projections, heads, masking and the output are shared (see
+ * `models/attention-layer.ts`).
+ *
+ *   scores  s_ij = scale · q_i·k_j     [..., T, T]  (row i: query position, column j: key position)
+ *   weights α_ij = rule(s_i·)_j        [..., T, T]  with α_ij = 0 exactly where key j is masked
+ *
+ * Each rule lives in its own file and is listed in `registry.ts`; every model, notebook and command
+ * can then use it by name.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+
+/** How q·k is scaled before the rule: by 1/√d_head, or not at all, or by a given number. */
+export type ScoreScale = 'inverse-sqrt-head' | 'none' | number;
+
+/** Options a rule may read. Each field has a default; rules ignore fields they do not use. */
+export interface AttentionRuleOptions {
+  /** Temperature τ of `expressive-softmax`, softmax(s²/τ). Default 1. */
+  temperature?: number;
+  /**
+   * Added to a normaliser Σ before dividing (`expressive`, `expressive-ratio`, `signed-expressive`), so
+   * a row whose scores are all exactly 0 gets zero weights instead of NaN. Default 1e-12: far below a
+   * float32 ulp of any row sum that is not itself vanishing, so it changes no normal result.
+   */
+  epsilon?: number;
+}
+
+export const DEFAULT_TEMPERATURE = 1;
+export const DEFAULT_EPSILON = 1e-12;
+
+/**
+ * The causal mask in the two forms rules need, built once per context length.
+ * `keep` is 1 where a key is visible (j ≤ i) and 0 elsewhere; `bias` is 0 where visible and −1e9
+ * elsewhere, added to softmax logits so masked keys get exp(−1e9 − max) = 0.
+ * (Never fill masked *scores* with a large negative number before squaring: (−1e9)² is huge and the
+ * masked key would get all the weight. Rules multiply by `keep` after the map instead.)
+ */
+export interface AttentionMask {
+  keep: tf.Tensor2D; // [T, T]
+  bias: tf.Tensor2D; // [T, T]
+}
+
+export interface AttentionRule {
+  /** Registry name, e.g. 'expressive'. */
+  readonly name: string;
+  /** The formula in one line, for docs and plots. */
+  readonly formula: string;
+  /** The scaling of q·k this rule uses unless a model overrides it. */
+  readonly defaultScale: ScoreScale;
+  /** Whether weights can be negative (rows then satisfy Σ|α| = 1 rather than Σα = 1). */
+  readonly signed: boolean;
+  /** scores [..., T, T] → weights [..., T, T]; masked entries exactly 0; differentiable in scores. */
+  weights(scores: tf.Tensor, mask: AttentionMask): tf.Tensor;
+}
+
+/** The causal mask for context length T (lower-triangular, including the diagonal). */
+export function causalMask(T: number): AttentionMask {
+  return tf.tidy(() => {
+    const keep = tf.linalg.bandPart(tf.ones([T, T]), -1, 0) as tf.Tensor2D; // [T, T]
+    const bias = tf.mul(tf.sub(keep, 1), 1e9) as tf.Tensor2D; // [T, T], 0 or −1e9
+    return { keep, bias };
+  });
+}
+
+/** Masked softmax over the last axis: softmax(logits + bias) · keep. */
+export function maskedSoftmax(logits: tf.Tensor, mask: AttentionMask): tf.Tensor {
+  return tf.mul(tf.softmax(tf.add(logits, mask.bias)), mask.keep);
+}
+
+/** Divides each row by (its sum + ε): nonnegative masked values → weights summing to 1. */
+export function normaliseRows(values: tf.Tensor, epsilon: number): tf.Tensor {
+  return tf.div(values, tf.add(tf.sum(values, -1, true), epsilon));
+}
+
+/** Resolves a ScoreScale to the number q·k is multiplied by, for a head of size dHead. */
+export function scaleFactor(scale: ScoreScale, dHead: number): number {
+  if (scale === 'inverse-sqrt-head') return 1 / Math.sqrt(dHead);
+  if (scale === 'none') return 1;
+  if (typeof scale === 'number' && Number.isFinite(scale) && scale > 0) return scale;
+  throw new Error(`scoreScale must be 'inverse-sqrt-head', 'none' or a positive number; got ${JSON.stringify(scale)}`);
+}

@@ -1,0 +1,97 @@
+/**
+ * Chooses the TensorFlow.js backend: `tensorflow` (tfjs-node, native, fastest) > `wasm` > `cpu`.
+ *
+ * `EA_BACKEND=tensorflow|wasm|cpu` (or the `backend` argument) forces one. When the native binding
+ * is missing (for instance because its download was blocked and the offline build failed), the
+ * library falls back to wasm and says so once, on stderr.
+ *
+ * ```ts
+ * const info = await initBackend();   // { backend: 'tensorflow', tfjs: '4.22.0', tensorflow: '2.21.0', ... }
+ * ```
+ */
+import { createRequire } from 'node:module';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import '@tensorflow/tfjs-backend-wasm';
+
+export const BACKENDS = ['tensorflow', 'wasm', 'cpu'] as const;
+export type BackendName = (typeof BACKENDS)[number];
+
+export interface BackendInfo {
+  /** The active backend. */
+  backend: BackendName;
+  /** Version of @tensorflow/tfjs-core. */
+  tfjs: string;
+  /** Version of the TensorFlow C library behind tfjs-node, when that backend is active. */
+  tensorflow?: string;
+  /** Why a faster backend was not used, if one was skipped. */
+  fallbackReason?: string;
+}
+
+const require = createRequire(import.meta.url);
+let active: BackendInfo | undefined;
+let nodeLoadError: string | undefined;
+let warned = false;
+
+/** Loads tfjs-node once (it registers the `tensorflow` backend); returns the error text if it cannot. */
+function loadTfjsNode(): string | undefined {
+  if (nodeLoadError !== undefined || tf.findBackendFactory('tensorflow')) return nodeLoadError;
+  process.env.TF_CPP_MIN_LOG_LEVEL ??= '2'; // silence libtensorflow's CPU-feature banner
+  try {
+    require('@tensorflow/tfjs-node');
+  } catch (err) {
+    nodeLoadError = (err instanceof Error ? err.message : String(err)).split('\n')[0];
+  }
+  return nodeLoadError;
+}
+
+function parseBackend(name: string, source: string): BackendName {
+  if ((BACKENDS as readonly string[]).includes(name)) return name as BackendName;
+  throw new Error(`${source} must be one of ${BACKENDS.join(', ')}; got '${name}'`);
+}
+
+/**
+ * Activates a backend and returns what is active. Idempotent: a second call with no argument returns
+ * the current backend. Without an argument the choice is `EA_BACKEND`, else the best available.
+ */
+export async function initBackend(backend?: BackendName): Promise<BackendInfo> {
+  const requested = backend !== undefined ? parseBackend(backend, 'backend')
+    : process.env.EA_BACKEND ? parseBackend(process.env.EA_BACKEND, 'EA_BACKEND') : undefined;
+  if (active && (requested === undefined || requested === active.backend)) return active;
+
+  let fallbackReason: string | undefined;
+  let chosen: BackendName;
+  if (requested === 'tensorflow' || requested === undefined) {
+    const err = loadTfjsNode();
+    if (err === undefined) chosen = 'tensorflow';
+    else if (requested === 'tensorflow') {
+      throw new Error(`EA_BACKEND=tensorflow but @tensorflow/tfjs-node cannot be loaded: ${err}. ` +
+        'Run `npm run setup` to build it, or choose wasm or cpu.');
+    } else {
+      chosen = 'wasm';
+      fallbackReason = `@tensorflow/tfjs-node unavailable (${err})`;
+    }
+  } else {
+    chosen = requested;
+  }
+  if (!(await tf.setBackend(chosen))) throw new Error(`tfjs could not initialise the '${chosen}' backend`);
+  await tf.ready();
+  if (fallbackReason && !warned) {
+    warned = true;
+    console.warn(`[expressive-attention] ${fallbackReason}; using the ${chosen} backend (slower). ` +
+      'Run `npm run setup` to build the native backend.');
+  }
+  active = { backend: chosen, tfjs: tf.version_core, fallbackReason };
+  if (chosen === 'tensorflow') active.tensorflow = tensorflowVersion();
+  return active;
+}
+
+function tensorflowVersion(): string | undefined {
+  const b = tf.backend() as unknown as { binding?: { TF_Version?: string } };
+  return b.binding?.TF_Version;
+}
+
+/** What is active now (initialising the default backend first if nothing is). */
+export async function backendInfo(): Promise<BackendInfo> {
+  return active ?? initBackend();
+}
