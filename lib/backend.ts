@@ -14,6 +14,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 
+// tfjs-core's Node build registers no gradients; the union package does (and shares this tfjs-core).
+// Without this line every tf.grads call on wasm/cpu fails unless tfjs-node happened to be loaded.
+createRequire(import.meta.url)('@tensorflow/tfjs');
+
 export const BACKENDS = ['tensorflow', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
 

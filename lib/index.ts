@@ -20,7 +20,16 @@ export * from './models/params.js';
 export * from './models/layers.js';
 export * from './models/attention-layer.js';
 export * from './models/transformer.js';
+export * from './models/lstm.js';
+export * from './models/mlp.js';
+export * from './models/registry.js';
 // training
 export * from './train/rng.js';
+export * from './train/data.js';
+export * from './train/loss.js';
+export * from './train/adamw.js';
+export * from './train/schedule.js';
+export * from './train/checkpoint.js';
+export * from './train/trainer.js';
 // utilities
 export * from './util/atomic-write.js';

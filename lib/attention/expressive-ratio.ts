@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { AttentionRule, AttentionRuleOptions } from './rule.js';
-import { DEFAULT_EPSILON, normaliseRows } from './rule.js';
+import { DEFAULT_EPSILON, maskScores, normaliseRows } from './rule.js';
 
 export function expressiveRatio(options: AttentionRuleOptions = {}): AttentionRule {
   const epsilon = options.epsilon ?? DEFAULT_EPSILON;
@@ -16,6 +16,6 @@ export function expressiveRatio(options: AttentionRuleOptions = {}): AttentionRu
     formula: 'α = s² / Σs²',
     defaultScale: 'none',
     signed: false,
-    weights: (scores, mask) => normaliseRows(tf.mul(tf.square(scores), mask.keep), epsilon),
+    weights: (scores, mask) => normaliseRows(tf.square(maskScores(scores, mask)), epsilon),
   };
 }

@@ -8,7 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { AttentionRule, AttentionRuleOptions } from './rule.js';
-import { DEFAULT_TEMPERATURE, maskedSoftmax } from './rule.js';
+import { DEFAULT_TEMPERATURE, maskScores, maskedSoftmax } from './rule.js';
 
 export function expressiveSoftmax(options: AttentionRuleOptions = {}): AttentionRule {
   const temperature = options.temperature ?? DEFAULT_TEMPERATURE;
@@ -20,6 +20,6 @@ export function expressiveSoftmax(options: AttentionRuleOptions = {}): Attention
     formula: 'α = softmax(s²/τ)',
     defaultScale: 'inverse-sqrt-head',
     signed: false,
-    weights: (scores, mask) => maskedSoftmax(tf.div(tf.square(scores), temperature), mask),
+    weights: (scores, mask) => maskedSoftmax(tf.div(tf.square(maskScores(scores, mask)), temperature), mask),
   };
 }

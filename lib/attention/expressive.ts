@@ -12,9 +12,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { AttentionRule, AttentionRuleOptions } from './rule.js';
 import { DEFAULT_EPSILON, normaliseRows } from './rule.js';
 
-/** e(s) = s²/(1+s²) with masked entries set to 0. */
+/** e(s) = s²/(1+s²) with masked entries set to 0 (masked scores are zeroed before squaring). */
 export function expressiveScore(scores: tf.Tensor, keep: tf.Tensor): tf.Tensor {
-  const s2 = tf.square(scores);
+  const s2 = tf.square(tf.mul(scores, keep));
   return tf.mul(tf.div(s2, tf.add(s2, 1)), keep);
 }
 

@@ -63,9 +63,18 @@ export function causalMask(T: number): AttentionMask {
   });
 }
 
-/** Masked softmax over the last axis: softmax(logits + bias) · keep. */
+/**
+ * Scores with masked entries set to 0 (finite scores only), so a masked score can never reach a rule's
+ * map: squared, a large masked score would overflow to Infinity (and Infinity · 0 = NaN); inside a
+ * softmax it would outweigh the −1e9 bias. Its gradient is 0 there, as the weights do not depend on it.
+ */
+export function maskScores(scores: tf.Tensor, mask: AttentionMask): tf.Tensor {
+  return tf.mul(scores, mask.keep);
+}
+
+/** Masked softmax over the last axis: softmax(logits·keep + bias) · keep (masked logits never count). */
 export function maskedSoftmax(logits: tf.Tensor, mask: AttentionMask): tf.Tensor {
-  return tf.mul(tf.softmax(tf.add(logits, mask.bias)), mask.keep);
+  return tf.mul(tf.softmax(tf.add(maskScores(logits, mask), mask.bias)), mask.keep);
 }
 
 /** Divides each row by (its sum + ε): nonnegative masked values → weights summing to 1. */

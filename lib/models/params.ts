@@ -73,15 +73,19 @@ export function serializeParams(model: SequenceModel, params: ParamMap): SavedMo
 
 /** Rebuilds parameters for `model` from saved data; names and shapes must match exactly. */
 export function deserializeParams(model: SequenceModel, saved: SavedModel, source = 'saved parameters'): ParamMap {
-  if (saved.format !== 'expressive-attention/params@1') {
-    throw new Error(`${source}: not a saved parameter file (format '${String(saved.format)}')`);
+  if (typeof saved !== 'object' || saved === null || saved.format !== 'expressive-attention/params@1') {
+    throw new Error(`${source}: not a saved parameter file (format '${String(saved?.format)}')`);
   }
   if (saved.kind !== model.kind) throw new Error(`${source}: holds a ${saved.kind}, not a ${model.kind}`);
+  if (typeof saved.params !== 'object' || saved.params === null) throw new Error(`${source}: has no 'params' object`);
   const params: ParamMap = {};
   try {
     for (const spec of model.parameters) {
-      const t = saved.params[spec.name];
+      const t = Object.hasOwn(saved.params, spec.name) ? saved.params[spec.name] : undefined;
       if (!t) throw new Error(`${source}: parameter '${spec.name}' is missing`);
+      if (!Array.isArray(t.shape) || typeof t.data !== 'string') {
+        throw new Error(`${source}: parameter '${spec.name}' is malformed (needs a shape array and base64 data)`);
+      }
       if (t.shape.join(',') !== spec.shape.join(',')) {
         throw new Error(`${source}: parameter '${spec.name}' has shape [${t.shape}], the model needs [${spec.shape}]`);
       }
