@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 // Makes the fast tfjs backend (@tensorflow/tfjs-node) work, or says clearly why it cannot.
 //
-// On a machine with internet, `npm install` downloads libtensorflow and this script only checks it.
-// Where that download is blocked, npm drops the optional package; we then reinstall it without its
-// install script and build its native binding offline against the TensorFlow C library shipped in
-// the `tensorflow-cpu` Python wheel (see ../shared/TOOLCHAIN.md). If even that fails, the library
-// still works on the wasm and cpu backends, and this script says so and exits 0.
+// npm install scripts are off in this project (.npmrc), so this script does tfjs-node's part:
+//   1. if the binding already loads, nothing to do;
+//   2. else run tfjs-node's own install script (downloads libtensorflow: works with internet);
+//   3. else build the binding offline against the TensorFlow C library shipped in the
+//      `tensorflow-cpu` Python wheel, which pip can fetch where the download host is blocked.
+// If even that fails, the library still works on the wasm and cpu backends: this script says so and
+// exits 0, and the library says so once when it starts.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync, symlinkSync, unlinkSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -51,12 +53,13 @@ function findWheel() {
   return w ? join(wheelDir, w) : null;
 }
 
+/** tfjs-node's own install step: downloads a prebuilt libtensorflow and binding. */
+function installNormally() {
+  const r = spawnSync(process.execPath, ['scripts/install.js'], { cwd: pkgDir, encoding: 'utf8', timeout: 300_000 });
+  return r.status === 0;
+}
+
 function buildOffline() {
-  if (!existsSync(join(pkgDir, 'package.json'))) {
-    log('reinstalling @tensorflow/tfjs-node without its download script');
-    run('npm', ['install', '--no-save', '--ignore-scripts', '--no-audit', '--no-fund']);
-  }
-  if (!existsSync(join(pkgDir, 'package.json'))) throw new Error('npm did not install @tensorflow/tfjs-node');
   let wheel = findWheel();
   if (!wheel) {
     log(`fetching the TensorFlow C library from the ${TF_WHEEL} wheel (pip)`);
@@ -101,7 +104,16 @@ if (first.ok) {
   log(`tfjs-node ready: ${first.version}`);
   process.exit(0);
 }
-log(`tfjs-node not usable yet (${first.reason}); trying the offline build`);
+if (!existsSync(join(pkgDir, 'package.json'))) {
+  log('@tensorflow/tfjs-node is not installed (run npm ci first); the library will use wasm/cpu.');
+  process.exit(0);
+}
+log(`tfjs-node not usable yet (${first.reason}); running its install script (downloads libtensorflow)`);
+if (installNormally() && probeBinding().ok) {
+  log(`tfjs-node ready: ${probeBinding().version}`);
+  process.exit(0);
+}
+log('the download did not work here; building the binding offline instead');
 try {
   buildOffline();
   const second = probeBinding();
