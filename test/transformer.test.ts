@@ -416,8 +416,11 @@ describe('transformer configuration', () => {
     }
     assert.throws(() => new Transformer({ ...base, width: 10, heads: 4 }), (err: Error) =>
       /heads must divide width/.test(err.message) && /width 10/.test(err.message) && /heads 4/.test(err.message));
-    assert.throws(() => new Transformer({ ...base, initStd: 0 }), /initStd must be a positive number/);
+    assert.throws(() => new Transformer({ ...base, initStd: 0 }), /initStd must be a positive finite number/);
     assert.throws(() => new Transformer({ ...base, initStd: -0.1 }), /initStd/);
+    assert.throws(() => new Transformer({ ...base, initStd: Infinity }), /initStd/);
+    assert.throws(() => new Transformer({ ...base, cisFeedForward: true }), /cisFeedForward: true needs cis: true/);
+    assert.throws(() => new Transformer({ ...base, cis: 'yes' as unknown as boolean }), /cis must be true or false/);
   });
 
   it('rejects unknown rules (listing the known ones) and a wrong number of per-layer rules', () => {

@@ -92,11 +92,16 @@ export function resolveTransformerArgs(args: TransformerArgs): TransformerConfig
     throw new Error(`activation must be one of ${ACTIVATIONS.join(', ')}; got ${JSON.stringify(activation)}`);
   }
   const initStd = args.initStd ?? 0.02;
-  if (!(initStd > 0)) throw new Error(`initStd must be a positive number; got ${initStd}`);
+  if (!(initStd > 0) || !Number.isFinite(initStd)) throw new Error(`initStd must be a positive finite number; got ${initStd}`);
+  const cis = args.cis ?? false;
+  const cisFeedForward = args.cisFeedForward ?? false;
+  for (const [name, value] of [['cis', cis], ['cisFeedForward', cisFeedForward]] as const) {
+    if (typeof value !== 'boolean') throw new Error(`${name} must be true or false; got ${JSON.stringify(value)}`);
+  }
+  if (cisFeedForward && !cis) throw new Error('cisFeedForward: true needs cis: true (per-position feed-forward is a cisformer option)');
   return {
     vocabSize, contextLength, width, layers, heads, ffWidth, attention, scoreScale,
-    attentionOptions: { ...args.attentionOptions }, positional, cis: args.cis ?? false,
-    cisFeedForward: args.cisFeedForward ?? false, activation, initStd,
+    attentionOptions: { ...args.attentionOptions }, positional, cis, cisFeedForward, activation, initStd,
   };
 }
 
@@ -131,8 +136,8 @@ export class Transformer implements SequenceModel {
         ...linearSpecs(`${p}.attention.qkv`, c.width, 3 * c.width, c.initStd, c.cis ? T : undefined),
         ...linearSpecs(`${p}.attention.out`, c.width, c.width, c.initStd),
         ...layerNormSpecs(`${p}.norm2`, c.width),
-        ...linearSpecs(`${p}.ff.in`, c.width, c.ffWidth, c.initStd, c.cisFeedForward && c.cis ? T : undefined),
-        ...linearSpecs(`${p}.ff.out`, c.ffWidth, c.width, c.initStd, c.cisFeedForward && c.cis ? T : undefined),
+        ...linearSpecs(`${p}.ff.in`, c.width, c.ffWidth, c.initStd, c.cisFeedForward ? T : undefined),
+        ...linearSpecs(`${p}.ff.out`, c.ffWidth, c.width, c.initStd, c.cisFeedForward ? T : undefined),
       );
     }
     specs.push(...layerNormSpecs('norm', c.width), ...linearSpecs('head', c.width, c.vocabSize, c.initStd));
