@@ -31,5 +31,31 @@ export * from './train/adamw.js';
 export * from './train/schedule.js';
 export * from './train/checkpoint.js';
 export * from './train/trainer.js';
+// tasks
+export * from './tasks/task.js';
+export * from './tasks/ladder.js';
+export * from './tasks/iarc.js';
+export * from './tasks/signed-combination.js';
+export * from './tasks/delete-repeated.js';
+export * from './tasks/collapse.js';
+export * from './tasks/text.js';
+export * from './tasks/registry.js';
 // utilities
 export * from './util/atomic-write.js';
+// plots (Plotly figures, notebook display, live training view, EA_SCALE)
+export * from './plots/index.js';
+// experiments (grids, runner, results store and loading, the `ea` command's registry)
+export * from './experiments/types.js';
+export * from './experiments/grid.js';
+export * from './experiments/tasks.js';
+export * from './experiments/record.js';
+export * from './experiments/store.js';
+export * from './experiments/measures.js';
+export * from './experiments/runner.js';
+export * from './experiments/progress.js';
+export * from './experiments/results.js';
+export * from './experiments/registry.js';
+export * from './experiments/toy.js';
+export { EA_EXPERIMENTS, EA_MECHANISMS, EA_RULE_SETS } from './experiments/ea.js';
+export { TS_EXPERIMENTS, TS_ARCHITECTURES, TS_MECHANISMS, TS_ABLATIONS, TS_LEARNING_RATES } from './experiments/ts.js';
+export { COG_EXPERIMENTS, lmAttention } from './experiments/cog.js';

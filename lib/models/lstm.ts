@@ -89,7 +89,7 @@ export class LSTM implements SequenceModel {
   get vocabSize(): number { return this.config.vocabSize; }
   get contextLength(): number { return this.config.contextLength; }
 
-  apply(params: ParamMap, tokens: tf.Tensor2D, _options: ApplyOptions = {}): ModelOutput {
+  apply(params: ParamMap, tokens: tf.Tensor2D, options: ApplyOptions = {}): ModelOutput {
     checkTokens(tokens, this.contextLength);
     const c = this.config;
     const [B, T] = tokens.shape;
@@ -120,7 +120,8 @@ export class LSTM implements SequenceModel {
     }
     const logits = linear(tf.reshape(x, [T * B, h]), params['head.weight'], params['head.bias']); // [T·B, V]
     const out = tf.transpose(tf.reshape(logits, [T, B, c.vocabSize]), [1, 0, 2]) as tf.Tensor3D; // [B, T, V]
-    return { logits: out };
+    if (!options.returnHidden) return { logits: out };
+    return { logits: out, hidden: tf.transpose(x, [1, 0, 2]) as tf.Tensor3D }; // [B, T, h]
   }
 
   dispose(): void { /* nothing cached */ }

@@ -85,7 +85,7 @@ export class MLP implements SequenceModel {
   get vocabSize(): number { return this.config.vocabSize; }
   get contextLength(): number { return this.config.contextLength; }
 
-  apply(params: ParamMap, tokens: tf.Tensor2D, _options: ApplyOptions = {}): ModelOutput {
+  apply(params: ParamMap, tokens: tf.Tensor2D, options: ApplyOptions = {}): ModelOutput {
     checkTokens(tokens, this.contextLength);
     const c = this.config;
     const [B, T] = tokens.shape;
@@ -104,7 +104,9 @@ export class MLP implements SequenceModel {
       z = activate(linear(z, params[`hidden.${i}.weight`], params[`hidden.${i}.bias`]), c.activation); // [B·T, h_{i+1}]
     }
     const logits = linear(z, params['head.weight'], params['head.bias']); // [B·T, V]
-    return { logits: tf.reshape(logits, [B, T, V]) as tf.Tensor3D }; // [B, T, V]
+    const out = tf.reshape(logits, [B, T, V]) as tf.Tensor3D; // [B, T, V]
+    if (!options.returnHidden) return { logits: out };
+    return { logits: out, hidden: tf.reshape(z, [B, T, z.shape[1] as number]) as tf.Tensor3D }; // [B, T, h_last]
   }
 
   dispose(): void { /* nothing cached */ }

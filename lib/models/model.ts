@@ -32,12 +32,19 @@ export type ParamMap = Record<string, tf.Tensor>;
 export interface ApplyOptions {
   /** Also return the attention weights of every layer (transformers only). Default false. */
   returnAttention?: boolean;
+  /**
+   * Also return the final hidden state the output head reads, [B, T, d] (transformer: after the final
+   * LayerNorm; LSTM: the last layer's h; MLP: the last hidden layer's activations). Default false.
+   */
+  returnHidden?: boolean;
 }
 
 export interface ModelOutput {
   logits: tf.Tensor3D; // [B, T, V]
   /** Per layer, [B, H, T, T]: row i holds the weights query position i gives each key position. */
   attention?: tf.Tensor4D[];
+  /** With `returnHidden`: the state the head reads, [B, T, d]. */
+  hidden?: tf.Tensor3D;
 }
 
 export type ModelKind = 'transformer' | 'lstm' | 'mlp';

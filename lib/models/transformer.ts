@@ -178,8 +178,9 @@ export class Transformer implements SequenceModel {
       const hidden = activate(applyLinear(params, `${p}.ff.in`, applyLayerNorm(params, `${p}.norm2`, h) as tf.Tensor3D), c.activation); // [B, T, f]
       h = tf.add(h, applyLinear(params, `${p}.ff.out`, hidden as tf.Tensor3D)); // [B, T, d]
     }
-    const logits = applyLinear(params, 'head', applyLayerNorm(params, 'norm', h) as tf.Tensor3D); // [B, T, V]
-    return options.returnAttention ? { logits, attention } : { logits };
+    const final = applyLayerNorm(params, 'norm', h) as tf.Tensor3D; // [B, T, d]: what the head reads
+    const logits = applyLinear(params, 'head', final); // [B, T, V]
+    return { logits, ...(options.returnAttention ? { attention } : {}), ...(options.returnHidden ? { hidden: final } : {}) };
   }
 
   dispose(): void {

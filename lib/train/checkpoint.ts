@@ -70,7 +70,8 @@ export interface Checkpoint {
 export interface CheckpointParts {
   step: number;
   model: SequenceModel;
-  params: Record<string, tf.Tensor>;
+  /** Per parameter name: a tensor, or its values in the parameter's shape (row-major). */
+  params: Record<string, tf.Tensor | Float32Array>;
   optimizer: AdamWState;
   trainer: Record<string, unknown>;
   seed: number;
@@ -94,7 +95,7 @@ export function encodeCheckpoint(parts: CheckpointParts): Checkpoint {
   for (const spec of model.parameters) {
     const t = parts.params[spec.name];
     if (!t) throw new Error(`checkpoint: parameter '${spec.name}' is missing`);
-    params[spec.name] = { shape: spec.shape, data: encodeFloat32(t.dataSync() as Float32Array) };
+    params[spec.name] = { shape: spec.shape, data: encodeFloat32(t instanceof Float32Array ? t : t.dataSync() as Float32Array) };
     m[spec.name] = { shape: spec.shape, data: encodeFloat32(parts.optimizer.m[spec.name]) };
     v[spec.name] = { shape: spec.shape, data: encodeFloat32(parts.optimizer.v[spec.name]) };
   }

@@ -1,0 +1,315 @@
+/**
+ * `ea bench` / `npm run bench`: training throughput of this library against PyTorch, measured side by
+ * side in one run on the same machine, for the reference configurations (configs.ts):
+ *
+ *   single   one model at a time (`train()`'s engine, one lane)
+ *   batched  S replicas trained together (`trainBatched`'s engine, S lanes; default S = 8)
+ *   torch    the same model in PyTorch CPU eager (bench/torch_reference.py, in a child process), with one
+ *            thread and with torch's default; the faster is the reference
+ *   naive    the step this project started from (for the kernel count; timed too)
+ *
+ * Modes alternate in rounds and each reports its median round, so a load change on a shared machine
+ * hits all of them. Reported per configuration: ms per step, model-steps per second, kernels per step,
+ * peak tensor memory, the ratios single/torch and batched/torch (null without PyTorch), and whether
+ * the batched replicas stayed bit-identical to single runs over a few steps.
+ *
+ * ```ts
+ * const report = await runBench({ configs: ['iarc-transformer'], json: 'bench.json', log: console.log });
+ * ```
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import os from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as tf from '@tensorflow/tfjs-core';
+import { backendInfo, initBackend, type BackendName } from '../backend.js';
+import { initParams, disposeParams } from '../models/params.js';
+import { createModel } from '../models/registry.js';
+import type { BatchData } from '../train/data.js';
+import { StackedTrainer, type LaneStepSettings } from '../train/engine.js';
+import { Rng } from '../train/rng.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
+import { benchConfigs, type BenchConfig } from './configs.js';
+import { countKernels } from './kernels.js';
+import { NaiveTrainer } from './naive.js';
+
+export interface BenchOptions {
+  /** Configuration names (configs.ts) or configurations; default all. */
+  configs?: (string | BenchConfig)[];
+  /** Replicas in the batched mode (S). Default 8. */
+  replicas?: number;
+  /** Timed steps per mode and round. Default 10. */
+  steps?: number;
+  /** Untimed steps before the first round. Default 3. */
+  warmup?: number;
+  /** Rounds (each mode once per round; the median round counts). Default 3. */
+  rounds?: number;
+  /** Run the PyTorch reference: 'auto' (when torch is found), true (fail without it), false. Default 'auto'. */
+  torch?: boolean | 'auto';
+  /** Python with torch. Default: $EA_TORCH_PYTHON, else .cache/torch-venv/bin/python, else python3. */
+  python?: string;
+  /** tfjs backend; default the active one (EA_BACKEND or the best available). */
+  backend?: BackendName;
+  /** Also time the naive step (slow on wasm/cpu). Default true. */
+  naive?: boolean;
+  /** Write the report as JSON here (atomically). */
+  json?: string;
+  /** Progress lines (e.g. console.log). Default: silent. */
+  log?: (line: string) => void;
+}
+
+/** One configuration's figures (the JSON fields of issue 5, plus details). */
+export interface BenchConfigReport {
+  name: string;
+  description: string;
+  parameters: number;
+  torch_steps_per_s: number | null;
+  single_steps_per_s: number;
+  batched_model_steps_per_s: number;
+  kernels_per_step: number;
+  batched_kernels_per_step: number;
+  naive_kernels_per_step: number;
+  naive_steps_per_s: number | null;
+  ratio_single: number | null;
+  ratio_batched: number | null;
+  replicas: number;
+  ms_per_step: { single: number; batched: number; naive: number | null; torch: number | null; torch_1_thread: number | null; torch_default_threads: number | null };
+  /** Process CPU time per step, all threads (less sensitive to other load than wall time). */
+  cpu_ms_per_step: { single: number; batched: number; torch_1_thread: number | null; torch_default_threads: number | null };
+  /** Peak bytes held in tfjs tensors during one step (MB); torch: the child's peak RSS (MB, the whole process). */
+  peak_memory_mb: { single: number; batched: number; naive: number; torch_process_rss: number | null };
+  /** Replica 0 of a batched run vs a single run, 3 steps from the same start: identical losses and parameters? */
+  batched_bit_identical: boolean;
+  batched_max_abs_diff: number;
+}
+
+export interface BenchReport {
+  backend: string;
+  machine: {
+    cpus: number; cpu: string; memory_gb: number; os: string; node: string; tfjs: string; tensorflow: string | null;
+    torch: string | null; loadavg_before: number[]; loadavg_after: number[];
+  };
+  settings: { replicas: number; steps: number; rounds: number; warmup: number };
+  /** Why PyTorch was not run, when it was not. */
+  torch_note: string | null;
+  configs: BenchConfigReport[];
+}
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const TORCH_SCRIPT = join(ROOT, 'bench', 'torch_reference.py');
+
+/** A Python that can import torch, or why there is none. */
+export function findTorchPython(explicit?: string): { python?: string; version?: string; note?: string } {
+  const candidates = explicit ? [explicit]
+    : [process.env.EA_TORCH_PYTHON, join(ROOT, '.cache', 'torch-venv', 'bin', 'python'), 'python3'].filter((p): p is string => !!p);
+  if (!existsSync(TORCH_SCRIPT)) return { note: `the PyTorch reference ${TORCH_SCRIPT} is missing` };
+  const tried: string[] = [];
+  for (const python of candidates) {
+    if (python.includes('/') && !existsSync(python)) { tried.push(`${python} (missing)`); continue; }
+    const r = spawnSync(python, ['-c', 'import torch; print(torch.__version__.split("+")[0])'], { encoding: 'utf8', timeout: 60_000 });
+    if (r.status === 0) return { python, version: r.stdout.trim() };
+    tried.push(`${python} (no torch)`);
+  }
+  return {
+    note: `PyTorch not found (tried ${tried.join(', ')}); create it with: python3 -m venv .cache/torch-venv && ` +
+      '.cache/torch-venv/bin/pip install --retries 0 torch==2.13.0 numpy',
+  };
+}
+
+/** One PyTorch reference run (child process): median ms per step, CPU ms per step, peak RSS, parameter count. */
+export function torchStep(python: string, c: BenchConfig, steps: number, warmup: number, threads: number): { ms: number; cpu: number; rss: number; parameters: number } {
+  const cfg = { model: c.model, batch: c.batch, length: c.length, steps, warmup, threads };
+  const r = spawnSync(python, [TORCH_SCRIPT, JSON.stringify(cfg)], { encoding: 'utf8', timeout: 600_000 });
+  if (r.status !== 0) throw new Error(`PyTorch reference failed for ${c.name}: ${(r.stderr || r.stdout || String(r.error)).trim().split('\n').slice(-3).join(' | ')}`);
+  const out = JSON.parse(r.stdout.trim().split('\n').at(-1) as string) as { step_ms: number[]; cpu_ms_per_step: number; peak_rss_mb: number; parameters: number };
+  return { ms: median(out.step_ms), cpu: out.cpu_ms_per_step, rss: out.peak_rss_mb, parameters: out.parameters };
+}
+
+/** Random batches (every position scored), a pure function of the seed. */
+function randomBatches(seed: number, count: number, B: number, T: number, V: number): BatchData[] {
+  const rng = new Rng(seed, 0xbe7c);
+  return Array.from({ length: count }, () => ({
+    batchSize: B, length: T,
+    inputs: Int32Array.from({ length: B * T }, () => rng.int(V)),
+    targets: Int32Array.from({ length: B * T }, () => rng.int(V)),
+    scored: new Uint8Array(B * T).fill(1),
+  }));
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+const SETTINGS: LaneStepSettings = { learningRate: 1e-3, weightDecay: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, clipNorm: 1 };
+
+/** Runs the benchmark; see the file comment. */
+export async function runBench(options: BenchOptions = {}): Promise<BenchReport> {
+  const log = options.log ?? ((): void => {});
+  const S = options.replicas ?? 8;
+  const steps = options.steps ?? 10;
+  const warmup = options.warmup ?? 3;
+  const rounds = options.rounds ?? 3;
+  for (const [name, v] of [['replicas', S], ['steps', steps], ['rounds', rounds]] as const) {
+    if (!Number.isInteger(v) || v < 1) throw new Error(`${name} must be a positive integer; got ${v}`);
+  }
+  if (!Number.isInteger(warmup) || warmup < 0) throw new Error(`warmup must be an integer ≥ 0; got ${warmup}`);
+  const configs = benchConfigs(options.configs);
+  const info = options.backend ? await initBackend(options.backend) : await backendInfo();
+  const wantTorch = options.torch ?? 'auto';
+  const found = wantTorch === false ? { note: 'PyTorch reference not requested (--no-torch)' } : findTorchPython(options.python);
+  if (wantTorch === true && !found.python) throw new Error(found.note);
+  const loadBefore = os.loadavg();
+  log(`backend ${info.backend}${info.tensorflow ? ` (TensorFlow ${info.tensorflow})` : ''}, ${os.cpus().length} cores, load ${loadBefore.map((x) => x.toFixed(2)).join(' ')}; ` +
+    (found.python ? `PyTorch ${found.version} (${found.python})` : `no PyTorch: ${found.note}`));
+
+  const reports: BenchConfigReport[] = [];
+  for (const c of configs) {
+    const model = createModel(c.model);
+    const V = model.vocabSize;
+    const params = Array.from({ length: S }, (_, s) => initParams(model, s));
+    const batches = Array.from({ length: S }, (_, s) => randomBatches(s, 4, c.batch, c.length, V));
+    const count = c.batch * c.length;
+    const single = new StackedTrainer(model, [{ params: params[0] }]);
+    const batched = new StackedTrainer(model, params.map((p) => ({ params: p })));
+    const naive = new NaiveTrainer(model, params[0]);
+    let i = 0;
+    const stepSingle = (): unknown => single.step([batches[0][i++ % 4]], [count], [SETTINGS]);
+    const stepBatched = (): unknown => batched.step(batches.map((b) => b[i++ % 4]), Array(S).fill(count), Array(S).fill(SETTINGS));
+    const stepNaive = (): unknown => naive.step(batches[0][i++ % 4], count);
+    for (let w = 0; w < Math.max(1, warmup); w++) { stepSingle(); stepBatched(); stepNaive(); }
+    const kSingle = countKernels(stepSingle);
+    const kBatched = countKernels(stepBatched);
+    const kNaive = countKernels(stepNaive);
+    const cpu = { single: [] as number[], batched: [] as number[], torch1: [] as number[], torchN: [] as number[] };
+    const timeIt = (f: () => unknown, cpuInto?: number[]): number => {
+      const c0 = process.cpuUsage();
+      const t0 = performance.now();
+      for (let k = 0; k < steps; k++) f();
+      const wall = (performance.now() - t0) / steps;
+      const used = process.cpuUsage(c0);
+      cpuInto?.push((used.user + used.system) / 1000 / steps);
+      return wall;
+    };
+    const ms = { single: [] as number[], batched: [] as number[], naive: [] as number[], torch1: [] as number[], torchN: [] as number[] };
+    let torchRss: number | null = null;
+    for (let r = 0; r < rounds; r++) {
+      ms.single.push(timeIt(stepSingle, cpu.single));
+      ms.batched.push(timeIt(stepBatched, cpu.batched));
+      if (options.naive ?? true) ms.naive.push(timeIt(stepNaive));
+      if (found.python) {
+        for (const [threads, into, cpuInto] of [[1, ms.torch1, cpu.torch1], [0, ms.torchN, cpu.torchN]] as const) {
+          const t = torchStep(found.python, c, steps, warmup, threads);
+          into.push(t.ms);
+          cpuInto.push(t.cpu);
+          torchRss = Math.max(torchRss ?? 0, t.rss);
+        }
+      }
+      log(`  ${c.name} round ${r + 1}/${rounds}: single ${ms.single[r].toFixed(1)} ms, batched ×${S} ${ms.batched[r].toFixed(1)} ms` +
+        (ms.naive.length ? `, naive ${ms.naive[r].toFixed(1)} ms` : '') +
+        (found.python ? `, torch ${ms.torch1[r].toFixed(1)} ms (1 thread) / ${ms.torchN[r].toFixed(1)} ms (default threads)` : ''));
+    }
+    single.dispose();
+    batched.dispose();
+    naive.dispose();
+    const identity = checkIdentity(c, params, batches, count);
+    params.forEach(disposeParams);
+    const parameters = model.parameters.reduce((n, p) => n + p.shape.reduce((a, b) => a * b, 1), 0);
+    model.dispose();
+    const msSingle = median(ms.single);
+    const msBatched = median(ms.batched);
+    const msTorch1 = found.python ? median(ms.torch1) : null;
+    const msTorchN = found.python ? median(ms.torchN) : null;
+    const msTorch = msTorch1 !== null && msTorchN !== null ? Math.min(msTorch1, msTorchN) : null;
+    const torchRate = msTorch !== null ? 1000 / msTorch : null;
+    const singleRate = 1000 / msSingle;
+    const batchedRate = (1000 * S) / msBatched;
+    const report: BenchConfigReport = {
+      name: c.name, description: c.description, parameters,
+      torch_steps_per_s: torchRate, single_steps_per_s: singleRate, batched_model_steps_per_s: batchedRate,
+      kernels_per_step: kSingle.kernels, batched_kernels_per_step: kBatched.kernels, naive_kernels_per_step: kNaive.kernels,
+      naive_steps_per_s: ms.naive.length ? 1000 / median(ms.naive) : null,
+      ratio_single: torchRate !== null ? singleRate / torchRate : null,
+      ratio_batched: torchRate !== null ? batchedRate / torchRate : null,
+      replicas: S,
+      ms_per_step: {
+        single: msSingle, batched: msBatched, naive: ms.naive.length ? median(ms.naive) : null,
+        torch: msTorch, torch_1_thread: msTorch1, torch_default_threads: msTorchN,
+      },
+      cpu_ms_per_step: {
+        single: median(cpu.single), batched: median(cpu.batched),
+        torch_1_thread: found.python ? median(cpu.torch1) : null, torch_default_threads: found.python ? median(cpu.torchN) : null,
+      },
+      peak_memory_mb: { single: kSingle.peakBytes / 2 ** 20, batched: kBatched.peakBytes / 2 ** 20, naive: kNaive.peakBytes / 2 ** 20, torch_process_rss: torchRss },
+      batched_bit_identical: identity.identical,
+      batched_max_abs_diff: identity.maxAbsDiff,
+    };
+    reports.push(report);
+    log(formatConfigLine(report));
+  }
+  const report: BenchReport = {
+    backend: info.backend,
+    machine: {
+      cpus: os.cpus().length, cpu: os.cpus()[0]?.model ?? 'unknown', memory_gb: Math.round(os.totalmem() / 2 ** 30), os: `${os.type()} ${os.release()}`,
+      node: process.version, tfjs: info.tfjs, tensorflow: info.tensorflow ?? null, torch: found.version ?? null,
+      loadavg_before: loadBefore, loadavg_after: os.loadavg(),
+    },
+    settings: { replicas: S, steps, rounds, warmup },
+    torch_note: found.python ? null : (found.note ?? null),
+    configs: reports,
+  };
+  if (options.json) writeFileAtomic(options.json, `${JSON.stringify(report, null, 2)}\n`);
+  return report;
+}
+
+/**
+ * Replica 0 of a batched engine vs a single-lane engine, 3 steps from the same parameters and batches:
+ * whether losses and parameters are identical, and the largest difference.
+ */
+function checkIdentity(c: BenchConfig, params: Record<string, tf.Tensor>[], batches: BatchData[][], count: number): { identical: boolean; maxAbsDiff: number } {
+  const model = createModel(c.model);
+  const S = params.length;
+  const one = new StackedTrainer(model, [{ params: params[0] }]);
+  const many = new StackedTrainer(model, params.map((p) => ({ params: p })));
+  let maxAbsDiff = 0;
+  for (let k = 0; k < 3; k++) {
+    const a = one.step([batches[0][k]], [count], [SETTINGS]);
+    const b = many.step(batches.map((x) => x[k]), Array(S).fill(count), Array(S).fill(SETTINGS));
+    maxAbsDiff = Math.max(maxAbsDiff, Math.abs(a[0].loss - b[0].loss), Math.abs(a[0].gradNorm - b[0].gradNorm));
+  }
+  const pa = one.lane(0).params;
+  const pb = many.lane(0).params;
+  for (let j = 0; j < pa.length; j++) maxAbsDiff = Math.max(maxAbsDiff, Math.abs(pa[j] - pb[j]));
+  one.dispose();
+  many.dispose();
+  model.dispose();
+  return { identical: maxAbsDiff === 0, maxAbsDiff };
+}
+
+const fmt = (x: number | null, digits = 1): string => (x === null ? '—' : x.toFixed(digits));
+
+function formatConfigLine(r: BenchConfigReport): string {
+  return `${r.name}: single ${fmt(r.single_steps_per_s)} steps/s, batched ×${r.replicas} ${fmt(r.batched_model_steps_per_s)} model-steps/s, ` +
+    `torch ${fmt(r.torch_steps_per_s)} steps/s; ratios ${fmt(r.ratio_single, 2)} / ${fmt(r.ratio_batched, 2)}; ` +
+    `kernels ${r.kernels_per_step} (naive ${r.naive_kernels_per_step}); bit-identical ${r.batched_bit_identical ? 'yes' : `no (max |Δ| ${r.batched_max_abs_diff.toExponential(1)})`}`;
+}
+
+/** The report as a Markdown table (for the README and the terminal). */
+export function formatBenchTable(report: BenchReport): string {
+  const m = report.machine;
+  const lines = [
+    `backend ${report.backend}${m.tensorflow ? ` (TensorFlow ${m.tensorflow})` : ''}, tfjs ${m.tfjs}, PyTorch ${m.torch ?? 'not run'}; ` +
+      `${m.cpus} × ${m.cpu}; load ${m.loadavg_before.map((x) => x.toFixed(1)).join('/')} before, ${m.loadavg_after.map((x) => x.toFixed(1)).join('/')} after; ` +
+      `S = ${report.settings.replicas}, ${report.settings.rounds} rounds × ${report.settings.steps} steps (median round)`,
+    ...(report.torch_note ? [`PyTorch: ${report.torch_note}`] : []),
+    '',
+    '| config | torch ms/step | single ms/step | batched ms/step (×S) | single / torch | batched / torch | kernels/step (naive → now) | batched bit-identical |',
+    '|---|---|---|---|---|---|---|---|',
+    ...report.configs.map((r) => `| ${r.name} | ${fmt(r.ms_per_step.torch)} | ${fmt(r.ms_per_step.single)} | ${fmt(r.ms_per_step.batched)} | ` +
+      `${fmt(r.ratio_single, 2)}× | ${fmt(r.ratio_batched, 2)}× | ${r.naive_kernels_per_step} → ${r.kernels_per_step} | ` +
+      `${r.batched_bit_identical ? 'yes' : `no (max |Δ| ${r.batched_max_abs_diff.toExponential(1)})`} |`),
+  ];
+  return lines.join('\n');
+}

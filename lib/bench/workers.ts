@@ -1,0 +1,95 @@
+/**
+ * Using both cores: K worker processes, each training its own models, against one. `measureWorkers`
+ * starts K copies of worker-main at once and reports the total model-steps per second (the runner's
+ * `--workers` does the same with grid cells). `defaultWorkers` is the default for that option.
+ *
+ * On tfjs-node each worker gets TF_NUM_INTRAOP_THREADS (default 1 when K > 1): TensorFlow's intra-op
+ * thread pool otherwise starts one thread per core in every worker, and K such pools on K cores spend
+ * their time waiting for each other.
+ */
+import { spawn } from 'node:child_process';
+import os from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { BackendName } from '../backend.js';
+
+/** Cores available to this process. */
+export function availableCores(): number {
+  return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+}
+
+/**
+ * The default number of worker processes for a grid run: one per core (measured on this project's
+ * 2-core machines: 2 workers give 1.6–1.9× the model-steps per second of one on wasm and, with one
+ * TensorFlow thread each, on tfjs-node; see the README), capped by the number of cells.
+ */
+export function defaultWorkers(cells = Infinity): number {
+  return Math.max(1, Math.min(availableCores(), cells));
+}
+
+export interface WorkerMeasurement {
+  workers: number;
+  /** Models trained together in each worker (seed-batched lanes). */
+  lanes: number;
+  /** TF_NUM_INTRAOP_THREADS given to each worker (tfjs-node), or null for TensorFlow's default. */
+  threads: number | null;
+  /** Total model-steps per second over all workers (wall time of the slowest). */
+  modelStepsPerS: number;
+  /** Per worker: ms per step. */
+  msPerStep: number[];
+}
+
+export interface MeasureWorkersOptions {
+  /** Benchmark configuration name (configs.ts). */
+  config: string;
+  /** Worker counts to try. Default [1, cores]. */
+  workers?: number[];
+  /** Lanes per worker. Default 1. */
+  lanes?: number;
+  /** Timed steps per worker. Default 15. */
+  steps?: number;
+  warmup?: number;
+  backend?: BackendName;
+  /** TF_NUM_INTRAOP_THREADS per worker; null: TensorFlow's default. Default 1 when workers > 1, else null. */
+  threads?: number | null;
+}
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+
+/** Runs `workers` copies of worker-main at once and collects their JSON lines. */
+async function runWorkers(k: number, o: Required<Omit<MeasureWorkersOptions, 'workers' | 'backend' | 'threads'>> & { backend?: BackendName; threads: number | null }): Promise<WorkerMeasurement> {
+  const fromSource = import.meta.url.endsWith('.ts');
+  const entry = join(HERE, fromSource ? 'worker-main.ts' : 'worker-main.js');
+  const args = [...(fromSource ? ['--import', 'tsx'] : []), entry, JSON.stringify({ config: o.config, lanes: o.lanes, steps: o.steps, warmup: o.warmup, backend: o.backend })];
+  const env = { ...process.env, TF_CPP_MIN_LOG_LEVEL: '2', ...(o.threads !== null ? { TF_NUM_INTRAOP_THREADS: String(o.threads), TF_NUM_INTEROP_THREADS: '1' } : {}) };
+  const runs = await Promise.all(Array.from({ length: k }, () => new Promise<{ steps: number; lanes: number; ms: number }>((resolve, reject) => {
+    const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+    child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const line = out.trim().split('\n').at(-1);
+      if (code !== 0 || !line) reject(new Error(`worker exited with ${code}: ${err.trim().split('\n').slice(-3).join(' | ')}`));
+      else resolve(JSON.parse(line) as { steps: number; lanes: number; ms: number });
+    });
+  })));
+  const slowest = Math.max(...runs.map((r) => r.ms));
+  const modelSteps = runs.reduce((n, r) => n + r.steps * r.lanes, 0);
+  return { workers: k, lanes: o.lanes, threads: o.threads, modelStepsPerS: (1000 * modelSteps) / slowest, msPerStep: runs.map((r) => r.ms / r.steps) };
+}
+
+/** Total throughput with each worker count in `workers` (see the file comment). */
+export async function measureWorkers(options: MeasureWorkersOptions): Promise<WorkerMeasurement[]> {
+  const counts = options.workers ?? [1, availableCores()];
+  const out: WorkerMeasurement[] = [];
+  for (const k of counts) {
+    if (!Number.isInteger(k) || k < 1) throw new Error(`worker counts must be positive integers; got ${k}`);
+    const threads = options.threads !== undefined ? options.threads : k > 1 ? 1 : null;
+    out.push(await runWorkers(k, {
+      config: options.config, lanes: options.lanes ?? 1, steps: options.steps ?? 15, warmup: options.warmup ?? 3, backend: options.backend, threads,
+    }));
+  }
+  return out;
+}

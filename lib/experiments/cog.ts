@@ -1,0 +1,145 @@
+/**
+ * COG paper (Lv et al. 2024, Cog attention): the mechanisms at small scale, for notebook 03.
+ *
+ *   cog-signed    signed combination y_t = x_{t−1} − x_{t−2} ('difference', needs a negative weight) and
+ *                 its control 'sum'; one layer, one head, a narrow feed-forward: softmax vs Cog (and,
+ *                 beyond the paper, expressive and signed-expressive attention).
+ *   cog-delete    "delete the repeated token": the answer is the one set element not repeated; one layer,
+ *                 one head; softmax vs Cog; the seed-0 models are kept for the attention heat maps.
+ *   cog-collapse  small models trained on 'count the ones' / 'find a zero' (T = 64), then the collapse
+ *                 probe: sensitivity of the last position's final state to one changed input as the
+ *                 length grows (measured at initialisation and after training); softmax vs Cog in every
+ *                 layer (with two layers, "softmax first and last" would leave no Cog layer).
+ *   cog-lm        character-level language model on the bundled corpus (The Devil's Dictionary): softmax
+ *                 vs Cog with softmax kept in the first and last layer, as the reference code does;
+ *                 validation loss curves and bits per character (finalEvalLoss / ln 2).
+ *
+ * Budget (full), tensorflow (tfjs-node), batch 32, one process; ms/step measured in the quick runs on a
+ * 2-core machine shared with other jobs (load 5–10; an idle machine is faster), evaluations included:
+ *   cog-signed    24 cells × 3000 steps × ≈ 10 ms ≈ 12 min  (1 layer, 1 head, width 32, T = 16)
+ *   cog-delete     6 cells × 4000 steps × ≈ 10 ms ≈ 4 min   (1 layer, 1 head, width 32, T = 9; one scored position per row)
+ *   cog-collapse  12 cells × 1000 steps × ≈ 45 ms ≈ 9 min   (2 layers, width 32, T = 64; 'find a zero' stops early) + probes
+ *   cog-lm         6 cells × 2000 steps × ≈ 75–105 ms ≈ 18 min (4 layers, width 64, 4 heads, T = 32)
+ *   Paper total ≈ 40 min; `--shard 1/2` and `2/2` in two processes to use both cores.
+ */
+import type { CellTrainerArgs, Experiment, GridDef, Scale } from './types.js';
+
+const smokeOr = <T>(scale: Scale, smoke: T, quick: T, full: T): T => (scale === 'smoke' ? smoke : scale === 'quick' ? quick : full);
+const seeds = (scale: Scale): number[] => (scale === 'full' ? [0, 1, 2] : [0]);
+
+function trainer(steps: number, learningRate: number, evalEvery: number, extra: Partial<CellTrainerArgs> = {}): CellTrainerArgs {
+  return { steps, evalEvery, learningRate, warmupSteps: Math.min(100, Math.floor(steps / 10)), weightDecay: 0.01, ...extra };
+}
+
+/** One layer, one head: the setting where softmax's convex hull binds (a narrow feed-forward follows). */
+function oneHead(scale: Scale, attention: string): { kind: 'transformer'; width: number; layers: number; heads: number; ffWidth: number; attention: string } {
+  return { kind: 'transformer', width: scale === 'smoke' ? 8 : 32, layers: 1, heads: 1, ffWidth: scale === 'smoke' ? 8 : 32, attention };
+}
+
+function signedGrid(scale: Scale): GridDef {
+  const steps = smokeOr(scale, 6, 400, 3000);
+  return {
+    axes: {
+      mechanism: scale === 'smoke' ? ['dot-product', 'cog'] : ['dot-product', 'cog', 'expressive', 'signed-expressive'],
+      combine: ['difference', 'sum'],
+      seed: seeds(scale),
+    },
+    cell: (p) => ({
+      task: {
+        kind: 'signed-combination', N: 8, a: 1, b: 2, combine: p.combine as 'difference' | 'sum',
+        contextLength: smokeOr(scale, 6, 16, 16), batchSize: smokeOr(scale, 4, 32, 32), evalSize: smokeOr(scale, 8, 256, 256), seed: p.seed as number,
+      },
+      model: oneHead(scale, p.mechanism as string),
+      trainer: trainer(steps, 3e-3, smokeOr(scale, 3, 25, 50)),
+      seed: p.seed as number,
+    }),
+  };
+}
+
+function deleteGrid(scale: Scale): GridDef {
+  const steps = smokeOr(scale, 6, 500, 4000);
+  return {
+    axes: { mechanism: ['dot-product', 'cog'], seed: seeds(scale) },
+    cell: (p) => ({
+      task: {
+        kind: 'delete-repeated', N: smokeOr(scale, 6, 16, 16), setSize: smokeOr(scale, 2, 4, 4),
+        batchSize: smokeOr(scale, 4, 32, 32), evalSize: smokeOr(scale, 8, 512, 512), seed: p.seed as number,
+      },
+      model: oneHead(scale, p.mechanism as string),
+      trainer: trainer(steps, 3e-3, smokeOr(scale, 3, 25, 50)),
+      seed: p.seed as number,
+    }),
+    options: (p) => ({ keepModel: p.seed === 0 }),
+  };
+}
+
+function collapseGrid(scale: Scale): GridDef {
+  const T = smokeOr(scale, 8, 64, 64);
+  const lengths = smokeOr(scale, [2, 4, 7], [4, 8, 16, 32, 63], [4, 8, 16, 32, 63]);
+  return {
+    axes: { mechanism: ['dot-product', 'cog'], family: ['count-ones', 'find-zero'], seed: seeds(scale) },
+    cell: (p) => ({
+      task: {
+        kind: 'collapse', family: p.family as 'count-ones' | 'find-zero', contextLength: T,
+        batchSize: smokeOr(scale, 4, 32, 32), evalSize: smokeOr(scale, 8, 256, 256), seed: p.seed as number,
+      },
+      model: { kind: 'transformer', width: smokeOr(scale, 8, 32, 32), layers: smokeOr(scale, 1, 2, 2), heads: 2, ffWidth: smokeOr(scale, 16, 128, 128), attention: p.mechanism as string },
+      trainer: trainer(smokeOr(scale, 6, 300, 1000), 3e-3, smokeOr(scale, 3, 25, 50)),
+      seed: p.seed as number,
+      measures: [
+        // The paper's probe for the trained family, and 'flip-any' (ours: any single flipped bit), per head (chunks = heads).
+        { kind: 'sensitivity', family: p.family as 'count-ones' | 'find-zero', lengths, representation: 'hidden', chunks: 2 },
+        { kind: 'sensitivity', family: 'flip-any', lengths: lengths.map((n) => n + 1), representation: 'hidden', chunks: 2, positions: 8 },
+      ],
+    }),
+  };
+}
+
+/** The LM's attention per layer: 'cog' keeps softmax in the first and last layer (reference code). */
+export function lmAttention(mechanism: string, layers: number): string[] {
+  if (mechanism === 'dot-product') return Array(layers).fill('dot-product');
+  if (mechanism === 'cog') return Array.from({ length: layers }, (_, l) => (l === 0 || l === layers - 1 ? 'dot-product' : 'cog'));
+  throw new Error(`lm mechanism must be 'dot-product' or 'cog'; got '${mechanism}'`);
+}
+
+function lmGrid(scale: Scale): GridDef {
+  const layers = smokeOr(scale, 3, 4, 4);
+  return {
+    axes: { mechanism: ['dot-product', 'cog'], seed: seeds(scale) },
+    cell: (p) => ({
+      task: {
+        kind: 'text', corpus: 'devils-dictionary', contextLength: smokeOr(scale, 8, 32, 32),
+        batchSize: smokeOr(scale, 4, 32, 32), evalSize: smokeOr(scale, 8, 256, 256), seed: p.seed as number,
+      },
+      model: {
+        kind: 'transformer', width: smokeOr(scale, 8, 64, 64), layers, heads: smokeOr(scale, 2, 4, 4), ffWidth: smokeOr(scale, 16, 256, 256),
+        attention: lmAttention(p.mechanism as string, layers),
+      },
+      trainer: trainer(smokeOr(scale, 6, 300, 2000), 1e-3, smokeOr(scale, 3, 25, 50), { earlyStopAtPerfect: false }),
+      seed: p.seed as number,
+    }),
+  };
+}
+
+export const COG_EXPERIMENTS: readonly Experiment[] = Object.freeze([
+  {
+    name: 'cog-signed', paper: 'cog',
+    description: 'Signed combination y_t = x_{t−1} − x_{t−2} (and the control: the sum) with one head: softmax vs Cog (also EA, signed EA).',
+    scales: { smoke: signedGrid('smoke'), quick: signedGrid('quick'), full: signedGrid('full') },
+  },
+  {
+    name: 'cog-delete', paper: 'cog',
+    description: 'Delete the repeated token: answer the set element not repeated, one head, softmax vs Cog; models kept for heat maps.',
+    scales: { smoke: deleteGrid('smoke'), quick: deleteGrid('quick'), full: deleteGrid('full') },
+  },
+  {
+    name: 'cog-collapse', paper: 'cog',
+    description: "Representational collapse: models trained on 'count the ones' / 'find a zero', then the last state's sensitivity to one input vs length (init and trained).",
+    scales: { smoke: collapseGrid('smoke'), quick: collapseGrid('quick'), full: collapseGrid('full') },
+  },
+  {
+    name: 'cog-lm', paper: 'cog',
+    description: 'Character-level LM on The Devil\'s Dictionary: softmax vs Cog (softmax in the first and last layer); validation loss, bits per character.',
+    scales: { smoke: lmGrid('smoke'), quick: lmGrid('quick'), full: lmGrid('full') },
+  },
+]);

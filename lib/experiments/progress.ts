@@ -1,0 +1,151 @@
+/**
+ * Progress output for `ea run` / `ea reproduce`, fed with the runner's events.
+ *
+ * On a terminal: one line redrawn in place (at most 5 times a second) —
+ *   ea-single [███████░░░░░░░░░░░░░] 35%  9/24 cells  ETA 4m12s  mechanism=expressive,N=16,seed=1  step 420/2000  acc 0.81
+ * Otherwise (a log file, CI): one plain line per finished cell, plus a heartbeat line every
+ * `heartbeatMs` during a long cell.
+ *
+ * The ETA counts every cell at its full step budget (a cell that stops early at 100 % makes the
+ * estimate drop), at the average time per step so far.
+ */
+import type { RunEvent } from './runner.js';
+import type { Cell } from './types.js';
+
+export interface ProgressOptions {
+  /** Where to write. Default process.stderr. */
+  stream?: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+  /** Force the terminal (true) or plain (false) style. Default: the stream's isTTY. */
+  tty?: boolean;
+  /** Plain style: a heartbeat line at most this often during a cell. Default 30 000 ms. */
+  heartbeatMs?: number;
+  /** Prefix of every line (e.g. '[2/3] '). Default ''. */
+  prefix?: string;
+}
+
+export function formatEta(ms: number): string {
+  if (!Number.isFinite(ms) || ms < 0) return '?';
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
+}
+
+/** A listener for `RunOptions.onEvent` that prints progress; call `done()` at the end to finish the line. */
+export function progressReporter(options: ProgressOptions = {}): { onEvent(event: RunEvent): void; done(): void } {
+  const stream = options.stream ?? process.stderr;
+  const tty = options.tty ?? Boolean(stream.isTTY);
+  const heartbeatMs = options.heartbeatMs ?? 30_000;
+  const prefix = options.prefix ?? '';
+  let experiment = '';
+  let cells = 0;
+  let doneCells = 0;
+  let budget = 0;
+  let doneBudget = 0;
+  let started = 0;
+  /** Cells in progress (several when seeds are batched) → completed steps. */
+  const active = new Map<string, { cell: Cell; step: number; maxSteps: number; accuracy?: number }>();
+  let current: Cell | undefined;
+  let lastDraw = 0;
+  let lastBeat = 0;
+  let drawn = false;
+
+  const activeSteps = (): number => [...active.values()].reduce((n, a) => n + a.step, 0);
+  const eta = (): string => {
+    const done = doneBudget + activeSteps();
+    if (done <= 0) return '?';
+    return formatEta(((performance.now() - started) / done) * Math.max(0, budget - done));
+  };
+  const fraction = (): number => (budget > 0 ? Math.min(1, (doneBudget + activeSteps()) / budget) : 1);
+  const line = (text: string): void => {
+    if (tty && drawn) stream.write('\r\x1b[K');
+    drawn = false;
+    stream.write(`${prefix}${text}\n`);
+  };
+  const draw = (force = false): void => {
+    const now = performance.now();
+    if (!tty || (!force && now - lastDraw < 200)) return;
+    lastDraw = now;
+    const width = 20;
+    const filled = Math.round(fraction() * width);
+    const bar = '█'.repeat(filled) + '░'.repeat(width - filled);
+    const a = current ? active.get(current.key) : undefined;
+    const others = active.size > 1 ? ` (+${active.size - 1} batched)` : '';
+    const cell = a ? `  ${a.cell.key}${others}  step ${a.step}/${a.maxSteps}${a.accuracy !== undefined ? `  acc ${a.accuracy.toFixed(2)}` : ''}` : '';
+    let text = `${prefix}${experiment} [${bar}] ${Math.round(fraction() * 100)}%  ${doneCells}/${cells} cells  ETA ${eta()}${cell}`;
+    const columns = stream.columns ?? 120;
+    if (text.length > columns - 1) text = `${text.slice(0, columns - 2)}…`;
+    stream.write(`\r\x1b[K${text}`);
+    drawn = true;
+  };
+
+  const finish = (cell: Cell): void => {
+    active.delete(cell.key);
+    if (current?.key === cell.key) current = active.values().next().value?.cell;
+  };
+
+  return {
+    onEvent(event: RunEvent): void {
+      switch (event.type) {
+        case 'plan':
+          experiment = event.experiment;
+          cells = event.todo.length;
+          doneCells = 0;
+          budget = event.budgetSteps;
+          doneBudget = 0;
+          started = performance.now();
+          line(`${event.experiment} (${event.scale}): ${event.cells} cells, ${event.skipped} already done, ${event.todo.length} to run → ${event.dir}`);
+          break;
+        case 'problem':
+          line(`warning: ${event.problem.path}: ${event.problem.error}`);
+          break;
+        case 'cell-start':
+          if (active.size === 0) current = event.cell;
+          active.set(event.cell.key, { cell: event.cell, step: 0, maxSteps: event.cell.spec.trainer.steps ?? 1000 });
+          lastBeat = performance.now();
+          draw(true);
+          break;
+        case 'step': {
+          const a = active.get(event.cell.key);
+          if (a) a.step = event.step;
+          if (tty) draw();
+          else if (performance.now() - lastBeat >= heartbeatMs) {
+            lastBeat = performance.now();
+            line(`${experiment}: ${doneCells}/${cells} cells, ${event.cell.key} step ${event.step}/${event.maxSteps} loss ${event.loss.toFixed(4)}, ETA ${eta()}`);
+          }
+          break;
+        }
+        case 'eval': {
+          const a = active.get(event.cell.key);
+          if (a) a.accuracy = event.eval.accuracy;
+          break;
+        }
+        case 'cell-done': {
+          doneCells++;
+          doneBudget += event.cell.spec.trainer.steps ?? 1000;
+          finish(event.cell);
+          const r = event.record;
+          line(`${experiment}: ${doneCells}/${cells} ${r.key}: accuracy ${r.finalAccuracy.toFixed(4)} (best ${r.bestAccuracy.toFixed(4)}), ` +
+            `${r.steps} steps (${r.stopReason}), ${formatEta(r.wallTimeMs)}; ETA ${eta()}`);
+          draw(true);
+          break;
+        }
+        case 'cell-failed':
+          doneCells++;
+          doneBudget += event.cell.spec.trainer.steps ?? 1000;
+          finish(event.cell);
+          line(`${experiment}: ${doneCells}/${cells} ${event.cell.key} FAILED: ${event.error}`);
+          break;
+        case 'stopped':
+          if (event.cell) finish(event.cell);
+          line(`${experiment}: stopped${event.cell ? ` (cell ${event.cell.key} abandoned, not written)` : ''}; ${doneCells} finished cells are saved`);
+          break;
+      }
+    },
+    done(): void {
+      if (tty && drawn) stream.write('\r\x1b[K');
+      drawn = false;
+    },
+  };
+}

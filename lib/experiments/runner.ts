@@ -1,0 +1,361 @@
+/**
+ * Runs the cells of an experiment at a scale and writes one result record per finished cell.
+ *
+ *   cells = expandGrid(experiment, scale, { seeds, only, shard })
+ *   for each cell:
+ *     a valid record with the same config hash exists  → skip it
+ *     else train it (createTask, createModel, train) and write <dir>/<key>.json atomically
+ *
+ * Crash safety: a record is written only when its cell is complete, with temp file + fsync + rename,
+ * so killing the process (even SIGKILL) at any moment loses at most the cell in progress, and a rerun
+ * continues where it stopped. A record that is unreadable, fails its checksum, or was made by a
+ * different config (changed experiment definition) is reported and its cell is run again.
+ * Aborting `signal` (Ctrl-C in `ea run`) stops the cell in progress without writing it.
+ *
+ * ```ts
+ * const summary = await runExperiment(getExperiment('ea-single'), { scale: 'quick', seeds: 3, out: '/tmp/r' });
+ * summary.ran; summary.skipped; summary.dir;
+ * ```
+ */
+import { cpus } from 'node:os';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { backendInfo, initBackend, type BackendName } from '../backend.js';
+import { parameterCount, type SequenceModel } from '../models/model.js';
+import { disposeParams, initParams, saveParams } from '../models/params.js';
+import { createModel, type ModelSpec } from '../models/registry.js';
+import type { EvalRecord } from '../train/checkpoint.js';
+import { trainBatched } from '../train/batched.js';
+import { train, type EvalEvent, type StepEvent, type TrainerArgs, type TrainResult } from '../train/trainer.js';
+import { expandGrid, stableJson, type ExpandOptions } from './grid.js';
+import { measure } from './measures.js';
+import { compactLossCurve, evalCurve, sealRecord, type MeasureResult, type ResultRecord } from './record.js';
+import { defaultDataDir, modelPath, readRecord, recordPath, removeStaleTempFiles, resultDir, writeRecord, type ResultProblem } from './store.js';
+import { createTaskSource, type TaskSource } from './tasks.js';
+import type { Cell, CellSpec, Experiment, Scale } from './types.js';
+
+/** Name and version from the package.json at the top of the repository. */
+export function libraryVersion(): { name: string; version: string } {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { name: string; version: string };
+  return { name: pkg.name, version: pkg.version };
+}
+
+export interface RunOptions extends ExpandOptions {
+  scale: Scale;
+  /** Root of the results tree (records go to `<out>/<paper>/<experiment>/<scale>/`). Default `defaultDataDir()`. */
+  out?: string;
+  /** Backend to activate first. Default: the active one (or EA_BACKEND, or the best available). */
+  backend?: BackendName;
+  /** Run cells even if a valid record exists (overwriting it). Default false. */
+  rerun?: boolean;
+  /**
+   * Train up to this many cells that differ only in their seeds together, as replicas of one stacked
+   * model (`trainBatched`: the same numbers as one at a time; 3 seeds measured 1.1–1.7× faster). A SIGKILL then
+   * loses up to this many cells in progress. Default 1 (one cell at a time).
+   */
+  batchSeeds?: number;
+  /** Stops after the cell in progress is abandoned (not written). */
+  signal?: AbortSignal;
+  /** Progress events (see `RunEvent`). */
+  onEvent?(event: RunEvent): void;
+}
+
+export type RunEvent =
+  | { type: 'plan'; experiment: string; scale: Scale; dir: string; cells: number; todo: Cell[]; skipped: number; budgetSteps: number }
+  | { type: 'problem'; problem: ResultProblem }
+  | { type: 'cell-start'; cell: Cell; position: number; of: number }
+  | { type: 'step'; cell: Cell; step: number; maxSteps: number; loss: number }
+  | { type: 'eval'; cell: Cell; eval: EvalRecord }
+  | { type: 'cell-done'; cell: Cell; record: ResultRecord; path: string }
+  | { type: 'cell-failed'; cell: Cell; error: string }
+  | { type: 'stopped'; cell: Cell | undefined };
+
+export interface RunSummary {
+  experiment: string;
+  scale: Scale;
+  dir: string;
+  /** Cells in this (possibly filtered and sharded) run. */
+  cells: number;
+  /** Finished earlier (valid record with the same config hash). */
+  skipped: number;
+  /** Trained and written now. */
+  ran: number;
+  /** Failed with an error (not written); the messages are in `errors`. */
+  failed: number;
+  errors: { key: string; error: string }[];
+  /** Files that were reported (unreadable, damaged, stale) and whose cells were re-run or are still to run. */
+  problems: ResultProblem[];
+  /** True if the signal stopped the run before every cell was done. */
+  stopped: boolean;
+  wallTimeMs: number;
+}
+
+/** Whether `cell` has a usable record in `dir`; a damaged or stale one is reported in `problems`. */
+function finished(cell: Cell, dir: string, problems: ResultProblem[]): boolean {
+  const path = recordPath(dir, cell.key);
+  if (!existsSync(path)) return false;
+  try {
+    const record = readRecord(path);
+    if (record.configHash !== cell.configHash) {
+      problems.push({ path, error: `made by a different configuration (hash ${record.configHash}, the cell's is now ${cell.configHash}); it will be re-run` });
+      return false;
+    }
+    if (cell.options.keepModel && (!record.modelFile || !existsSync(modelPath(dir, cell.key)))) {
+      problems.push({ path, error: 'the kept model file is missing; it will be re-run' });
+      return false;
+    }
+    return true;
+  } catch (err) {
+    problems.push({ path, error: `${err instanceof Error ? err.message : String(err)}; it will be re-run` });
+    return false;
+  }
+}
+
+/** What a run would do: its cells, those still to run, and the reported files (nothing is trained or written). */
+export function planRun(experiment: Experiment, options: RunOptions): { dir: string; cells: Cell[]; todo: Cell[]; problems: ResultProblem[] } {
+  const cells = expandGrid(experiment, options.scale, options);
+  const dir = resultDir(options.out ?? defaultDataDir(), experiment.paper, experiment.name, options.scale);
+  const problems: ResultProblem[] = [];
+  const todo = options.rerun ? cells : cells.filter((c) => !finished(c, dir, problems));
+  return { dir, cells, todo, problems };
+}
+
+/** Runs `experiment` at `options.scale`; see the file comment. */
+export async function runExperiment(experiment: Experiment, options: RunOptions): Promise<RunSummary> {
+  const started = performance.now();
+  if (options.backend) await initBackend(options.backend);
+  else await backendInfo();
+  const { dir, cells, todo, problems } = planRun(experiment, options);
+  removeStaleTempFiles(dir);
+  const emit = options.onEvent ?? ((): void => {});
+  for (const problem of problems) emit({ type: 'problem', problem });
+  emit({
+    type: 'plan', experiment: experiment.name, scale: options.scale, dir, cells: cells.length, todo,
+    skipped: cells.length - todo.length, budgetSteps: todo.reduce((n, c) => n + (c.spec.trainer.steps ?? 1000), 0),
+  });
+
+  const summary: RunSummary = {
+    experiment: experiment.name, scale: options.scale, dir, cells: cells.length, skipped: cells.length - todo.length,
+    ran: 0, failed: 0, errors: [], problems, stopped: false, wallTimeMs: 0,
+  };
+  const shard = options.shard ? `${options.shard.k}/${options.shard.n}` : '1/1';
+  const groups = seedGroups(todo, options.batchSeeds ?? 1);
+  let position = 0;
+  for (const group of groups) {
+    if (options.signal?.aborted) {
+      summary.stopped = true;
+      emit({ type: 'stopped', cell: undefined });
+      break;
+    }
+    for (const cell of group) emit({ type: 'cell-start', cell, position: position++, of: todo.length });
+    const outcomes = await runGroup(group, { dir, shard, signal: options.signal, emit });
+    outcomes.forEach((outcome, i) => {
+      const cell = group[i];
+      if (outcome === 'stopped') {
+        summary.stopped = true;
+        emit({ type: 'stopped', cell });
+      } else if ('error' in outcome) {
+        summary.failed++;
+        summary.errors.push({ key: cell.key, error: outcome.error });
+        emit({ type: 'cell-failed', cell, error: outcome.error });
+      } else {
+        summary.ran++;
+        emit({ type: 'cell-done', cell, record: outcome.record, path: outcome.path });
+      }
+    });
+    if (summary.stopped) break;
+  }
+  summary.wallTimeMs = performance.now() - started;
+  return summary;
+}
+
+function finiteOrNull(x: number | undefined): number | null {
+  return x !== undefined && Number.isFinite(x) ? x : null;
+}
+
+interface CellContext {
+  dir: string;
+  shard: string;
+  signal?: AbortSignal;
+  emit(event: RunEvent): void;
+}
+
+/** What became of a cell: its written record, 'stopped' (signal; nothing written) or an error (nothing written). */
+export type CellOutcome = { record: ResultRecord; path: string } | 'stopped' | { error: string };
+
+/**
+ * Groups cells that can be trained as replicas of one model: equal specs apart from the seeds (the
+ * init seed and the task's data seed), in order of first appearance, at most `max` per group.
+ */
+export function seedGroups(cells: readonly Cell[], max: number): Cell[][] {
+  if (!Number.isInteger(max) || max < 1) throw new Error(`batchSeeds must be a positive integer; got ${max}`);
+  const groups = new Map<string, Cell[][]>();
+  const order: Cell[][] = [];
+  for (const cell of cells) {
+    const { seed: _seed, task, ...rest } = cell.spec;
+    const { seed: _taskSeed, ...taskRest } = task as { seed?: number };
+    const id = stableJson({ ...rest, task: taskRest });
+    const chunks = groups.get(id) ?? [];
+    if (!groups.has(id)) groups.set(id, chunks);
+    let last = chunks.at(-1);
+    if (!last || last.length >= max) {
+      last = [];
+      chunks.push(last);
+      order.push(last);
+    }
+    last.push(cell);
+  }
+  return order;
+}
+
+const message = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
+/**
+ * Trains one cell and writes its record (and kept model): `runGroup([cell])`. Returns 'stopped' if the
+ * signal ended it (nothing is written); throws if it failed.
+ */
+export async function runCell(cell: Cell, ctx: CellContext): Promise<{ record: ResultRecord; path: string } | 'stopped'> {
+  const [outcome] = await runGroup([cell], ctx);
+  if (outcome !== 'stopped' && 'error' in outcome) throw new Error(outcome.error);
+  return outcome;
+}
+
+/**
+ * Trains cells with equal specs apart from their seeds (see `seedGroups`) — one alone with `train`,
+ * several together with `trainBatched` — and writes each finished cell's record. A diverged run (NaN
+ * loss) is a result too: written with stop reason 'diverged' and the accuracy of its last evaluation.
+ */
+export async function runGroup(cells: readonly Cell[], ctx: CellContext): Promise<CellOutcome[]> {
+  const startedAt = new Date().toISOString();
+  const outcomes: CellOutcome[] = cells.map(() => ({ error: 'not run' }));
+  const tasks: (TaskSource | undefined)[] = cells.map((cell, i) => {
+    try {
+      return createTaskSource(cell.spec.task);
+    } catch (err) {
+      outcomes[i] = { error: message(err) };
+      return undefined;
+    }
+  });
+  const live = cells.map((_, i) => i).filter((i) => tasks[i] !== undefined);
+  if (live.length === 0) return outcomes;
+  const first = cells[live[0]].spec;
+  const firstTask = tasks[live[0]] as TaskSource;
+  let model: SequenceModel;
+  try {
+    model = createModel({
+      ...first.model, vocabSize: first.model.vocabSize ?? firstTask.vocabSize, contextLength: first.model.contextLength ?? firstTask.contextLength,
+    } as ModelSpec);
+  } catch (err) {
+    for (const i of live) outcomes[i] = { error: message(err) };
+    return outcomes;
+  }
+  const settled: PromiseSettledResult<TrainResult>[] = [];
+  try {
+    const measures = live.map((i) => initialMeasures(model, cells[i].spec));
+    const evals: EvalRecord[][] = live.map(() => []);
+    const replicas = live.map((i, k) => {
+      const cell = cells[i];
+      const maxSteps = cell.spec.trainer.steps ?? 1000;
+      return {
+        data: tasks[i] as TaskSource,
+        args: {
+          ...cell.spec.trainer, seed: cell.spec.seed, signal: ctx.signal,
+          callbacks: {
+            onStep: (e: StepEvent) => ctx.emit({ type: 'step', cell, step: e.step, maxSteps, loss: e.loss }),
+            onEval: (e: EvalEvent) => {
+              const { stop: _stop, bestAccuracy: _best, ...record } = e;
+              evals[k].push(record);
+              ctx.emit({ type: 'eval', cell, eval: record });
+            },
+          },
+        } satisfies TrainerArgs,
+      };
+    });
+    if (replicas.length === 1) {
+      settled.push(await train(model, replicas[0].data, replicas[0].args).then(
+        (value): PromiseSettledResult<TrainResult> => ({ status: 'fulfilled', value }),
+        (reason: unknown): PromiseSettledResult<TrainResult> => ({ status: 'rejected', reason })));
+    } else {
+      settled.push(...await trainBatched(model, replicas));
+    }
+    for (const [k, i] of live.entries()) {
+      const s = settled[k];
+      try {
+        const result = s.status === 'fulfilled' ? s.value : undefined;
+        const diverged = s.status === 'rejected' && message(s.reason).startsWith('training diverged') ? message(s.reason) : undefined;
+        if (s.status === 'rejected' && !diverged) outcomes[i] = { error: message(s.reason) };
+        else if (result?.stopReason === 'stopped' && ctx.signal?.aborted) outcomes[i] = 'stopped';
+        else outcomes[i] = await finishCell(cells[i], ctx, model, tasks[i] as TaskSource, result, diverged, evals[k], measures[k], startedAt);
+      } catch (err) {
+        outcomes[i] = { error: message(err) };
+      }
+    }
+    return outcomes;
+  } finally {
+    for (const s of settled) if (s.status === 'fulfilled') disposeParams(s.value.params);
+    model.dispose();
+  }
+}
+
+/** The measures of a cell with their at-initialisation values filled in. */
+function initialMeasures(model: SequenceModel, spec: CellSpec): MeasureResult[] {
+  const specs = spec.measures ?? [];
+  const measures: MeasureResult[] = specs.map((m) => ({ kind: m.kind, family: m.family, lengths: [...m.lengths], trained: { values: [], relative: [] } }));
+  if (specs.some((m) => m.atInit ?? true)) {
+    const init = initParams(model, spec.seed);
+    try {
+      specs.forEach((m, i) => { if (m.atInit ?? true) measures[i].init = measure(model, init, m); });
+    } finally {
+      disposeParams(init);
+    }
+  }
+  return measures;
+}
+
+/** Measures the trained model, keeps it if asked, and writes the cell's record. */
+async function finishCell(
+  cell: Cell, ctx: CellContext, model: SequenceModel, task: TaskSource, result: TrainResult | undefined, diverged: string | undefined,
+  evals: EvalRecord[], measures: MeasureResult[], startedAt: string,
+): Promise<{ record: ResultRecord; path: string }> {
+  const { spec } = cell;
+  const finishedAt = new Date().toISOString();
+  const last = evals.at(-1);
+  const best = evals.reduce<EvalRecord | undefined>((a, e) => (!a || e.accuracy > a.accuracy ? e : a), undefined);
+  const perfect = evals.find((e) => e.accuracy === 1);
+  if (result) (spec.measures ?? []).forEach((m, i) => { measures[i].trained = measure(model, result.params, m); });
+  let modelFile: string | null = null;
+  if (cell.options.keepModel && result) {
+    saveParams(modelPath(ctx.dir, cell.key), model, result.params);
+    modelFile = `${cell.key}.model.json`;
+  }
+  const steps = result?.steps ?? (last?.step ?? 0);
+  const wallTimeMs = result?.wallTimeMs ?? 0;
+  const info = await backendInfo();
+  const record = sealRecord({
+    format: 'expressive-attention/result@1',
+    paper: cell.paper, experiment: cell.experiment, scale: cell.scale, key: cell.key, coords: cell.coords,
+    configHash: cell.configHash, spec,
+    model: { kind: model.kind, config: { ...model.config }, parameterCount: parameterCount(model) },
+    task: {
+      kind: spec.task.kind, config: { ...(task.config ?? {}) }, labelNames: [...(task.labelNames ?? [])],
+      vocabSize: task.vocabSize, contextLength: task.contextLength,
+    },
+    library: libraryVersion(),
+    backend: { ...info },
+    host: { node: process.version, platform: process.platform, arch: process.arch, cpus: cpus().length },
+    steps, maxSteps: spec.trainer.steps ?? 1000,
+    stopReason: diverged ? 'diverged' : (result as TrainResult).stopReason,
+    ...(diverged ? { error: diverged } : {}),
+    wallTimeMs, msPerStep: steps > 0 ? wallTimeMs / steps : 0,
+    finalAccuracy: last?.accuracy ?? 0, finalEvalLoss: finiteOrNull(last?.loss), perLabel: { ...(last?.perLabel ?? {}) },
+    bestAccuracy: best?.accuracy ?? 0, bestStep: best?.step ?? 0,
+    bestEvalLoss: finiteOrNull(evals.reduce((a, e) => Math.min(a, e.loss), Number.POSITIVE_INFINITY)),
+    stepsToPerfect: perfect ? perfect.step : null,
+    curve: evalCurve(evals),
+    lossCurve: compactLossCurve(result?.lossCurve ?? []),
+    measures,
+    modelFile, shard: ctx.shard, startedAt, finishedAt,
+  });
+  const path = writeRecord(ctx.dir, record);
+  if (!modelFile) rmSync(modelPath(ctx.dir, cell.key), { force: true }); // a model kept by an earlier definition of this cell
+  return { record, path };
+}

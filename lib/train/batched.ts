@@ -1,0 +1,77 @@
+/**
+ * Seed-batched training: several independent training runs ("replicas") of one model configuration —
+ * typically different seeds, optionally different data seeds and optimizer settings — trained as one
+ * stacked model, so every kernel does the work of all replicas.
+ *
+ * Each replica gets exactly the numbers it would get from `train()` alone on the same backend: the
+ * same losses, evaluations, checkpoints and final weights, bit for bit (test/batched.test.ts). Each
+ * has its own data source, trainer arguments, callbacks, checkpoint file, early stop and errors: a
+ * replica that stops (100 % accuracy, its steps, stop(), its signal) leaves the stack and the others
+ * go on; a replica that diverges is rejected alone.
+ *
+ * ```ts
+ * const results = await trainBatched(model, [0, 1, 2, 3].map((seed) => ({
+ *   data: new ToySource({ seed }), args: { steps: 2000, learningRate: 1e-3, seed },
+ * })));
+ * for (const r of results) if (r.status === 'fulfilled') { console.log(r.value.finalAccuracy); disposeParams(r.value.params); }
+ * ```
+ *
+ * Requirements: one model object for all replicas; every replica's batches at a given step have the same
+ * shape [batchSize, length] (true for replicas of one task configuration that differ in seed).
+ */
+import type { SequenceModel } from '../models/model.js';
+import type { DataSource } from './data.js';
+import { runLanes, type LaneSpec } from './lanes.js';
+import { resolveTrainerArgs, type TrainerArgs, type TrainResult } from './trainer.js';
+
+/** One replica: its data and its trainer arguments (as for `train(model, data, args)`). */
+export interface Replica {
+  data: DataSource;
+  args?: TrainerArgs;
+}
+
+export interface BatchedOptions {
+  /**
+   * Most replicas trained at once; more are trained in consecutive groups of this size (memory and
+   * the time to the first finished result grow with it). Default: all at once.
+   */
+  maxReplicas?: number;
+}
+
+/**
+ * Trains the replicas together; resolves with one settled result per replica, in order
+ * ({ status: 'fulfilled', value: TrainResult } or { status: 'rejected', reason }). The caller owns
+ * each fulfilled result's `params` (`disposeParams`).
+ */
+export async function trainBatched(model: SequenceModel, replicas: readonly Replica[], options: BatchedOptions = {}): Promise<PromiseSettledResult<TrainResult>[]> {
+  const max = options.maxReplicas ?? replicas.length;
+  if (!Number.isInteger(max) || max < 1) throw new Error(`maxReplicas must be a positive integer; got ${max}`);
+  const results: PromiseSettledResult<TrainResult>[] = new Array(replicas.length);
+  for (let start = 0; start < replicas.length; start += max) {
+    const group = replicas.slice(start, start + max);
+    const specs: LaneSpec[] = [];
+    const where: number[] = [];
+    group.forEach((r, k) => {
+      try {
+        specs.push({ data: r.data, config: resolveTrainerArgs(r.args) });
+        where.push(start + k);
+      } catch (err) {
+        results[start + k] = { status: 'rejected', reason: err };
+      }
+    });
+    if (specs.length === 0) continue;
+    const settled = await runLanes(model, specs);
+    settled.forEach((r, k) => { results[where[k]] = r; });
+  }
+  return results;
+}
+
+/**
+ * `trainBatched` for the common case: one model, one data factory and one set of arguments, over
+ * seeds. Replica i uses `data(seeds[i])` and `args` with `seed: seeds[i]`.
+ */
+export async function trainSeeds(
+  model: SequenceModel, data: (seed: number) => DataSource, args: TrainerArgs, seeds: readonly number[], options: BatchedOptions = {},
+): Promise<PromiseSettledResult<TrainResult>[]> {
+  return trainBatched(model, seeds.map((seed) => ({ data: data(seed), args: { ...args, seed } })), options);
+}

@@ -1,0 +1,444 @@
+/**
+ * The training engine: S replicas ("lanes") of one model trained as one stacked model, with every
+ * parameter of every lane in one flat buffer.
+ *
+ *   θ, m, v     tf.Variables [S, P]: lane s's parameters (in `model.parameters` order) and AdamW moments
+ *   one step    views = split(θ) → stacked forward → per-lane masked cross-entropy [S]
+ *               → ∇θ [S, P] (one concat of the views' gradients) → per-lane clipping → AdamW on [S, P]
+ *
+ * The optimizer and the clipping are a fixed handful of kernels whatever the number of parameters
+ * tensors, and the forward/backward kernels do S models' work each. Per-lane settings (learning rate,
+ * weight decay, betas, ε, clipping) are [S, 1] columns, so lanes may differ in them.
+ *
+ * Exactness: lane s computes exactly what a run with S = 1 computes (see `models/stacked.ts`); AdamW is
+ * `AdamW.step`'s arithmetic element for element, clipping is `clipByGlobalNorm`'s (the norm summed over
+ * the flat buffer). `train()` is this engine with one lane.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { ParamMap, ParamSpec, SequenceModel } from '../models/model.js';
+import { LSTM } from '../models/lstm.js';
+import { MLP } from '../models/mlp.js';
+import { Transformer } from '../models/transformer.js';
+import type { ParamView, RowOrder, StackedInput, StackedModel } from '../models/stacked.js';
+import { oneHotData, plainViews, replicaSum, replicas, stackedCrossEntropy } from '../models/stacked.js';
+import { StackedLSTM } from '../models/stacked-lstm.js';
+import { StackedMLP } from '../models/stacked-mlp.js';
+import { StackedTransformer } from '../models/stacked-transformer.js';
+import type { AdamWState } from './adamw.js';
+import type { BatchData } from './data.js';
+
+/**
+ * The stacked forward of `model`: the built-in models have hand-arranged ones; any other
+ * `SequenceModel` gets a generic one that calls `model.apply` once per replica (correct, not faster).
+ */
+export function stackedModel(model: SequenceModel): StackedModel {
+  if (model instanceof Transformer) return new StackedTransformer(model);
+  if (model instanceof LSTM) return new StackedLSTM(model);
+  if (model instanceof MLP) return new StackedMLP(model);
+  return new GenericStacked(model);
+}
+
+/** Stacked forward of any SequenceModel: per replica, `model.apply` on that replica's parameters. */
+class GenericStacked implements StackedModel {
+  readonly order = 'bt' as const;
+  readonly views: readonly ParamView[];
+  constructor(private readonly model: SequenceModel) {
+    this.views = plainViews(model.parameters);
+  }
+  forward(views: tf.Tensor[], input: StackedInput): tf.Tensor3D {
+    const { S, B, T } = input;
+    const perReplicaViews = views.map(replicas); // per view: S × [...shape]
+    const logits: tf.Tensor[] = [];
+    for (let s = 0; s < S; s++) {
+      const params: ParamMap = {};
+      this.model.parameters.forEach((p, i) => { params[p.name] = tf.reshape(perReplicaViews[i][s], p.shape); });
+      const tokens = tf.tensor2d(input.tokens.subarray(s * B * T, (s + 1) * B * T), [B, T], 'int32');
+      const out = this.model.apply(params, tokens).logits; // [B, T, V]
+      logits.push(tf.reshape(out, [B * T, out.shape[2]])); // [B·T, V]
+    }
+    return tf.stack(logits) as tf.Tensor3D; // [S, B·T, V]
+  }
+  dispose(): void { /* the model is the caller's */ }
+}
+
+/**
+ * Where each parameter lives in a lane's flat row. The views of the stacked forward are grouped by
+ * their number of rows; a group is one row-major matrix [rows, Σ cols] in the row, its views side by
+ * side, and a view's parameters stacked by rows. So a parameter is a block of a group matrix, not
+ * necessarily contiguous in the row; `pack` and `unpack` translate to and from per-name values.
+ */
+export class ParamLayout {
+  /** Total parameters per lane (P). */
+  readonly size: number;
+  /** Groups in row order: rows, total columns, offset in the row, member views (indices into `views`), vectors or not. */
+  readonly groups: { rows: number; cols: number; offset: number; views: number[]; vector: boolean }[] = [];
+  /** Per parameter (in `specs` order): group, first row, rows, first column, columns. */
+  private readonly blocks: { group: number; row: number; rows: number; col: number; cols: number }[];
+
+  constructor(readonly specs: readonly ParamSpec[], readonly views: readonly ParamView[] = plainViews(specs)) {
+    const index = new Map(specs.map((p, i) => [p.name, i]));
+    const blocks: ({ group: number; row: number; rows: number; col: number; cols: number } | undefined)[] = specs.map(() => undefined);
+    const byRows = new Map<string, number>();
+    views.forEach((v, vi) => {
+      if (v.vector && v.rows !== 1) throw new Error(`vector view ${v.names.join('+')} must have one row; got ${v.rows}`);
+      const key = v.vector ? 'vector' : String(v.rows);
+      let g = byRows.get(key);
+      if (g === undefined) {
+        g = this.groups.length;
+        byRows.set(key, g);
+        this.groups.push({ rows: v.rows, cols: 0, offset: 0, views: [], vector: v.vector ?? false });
+      }
+      const group = this.groups[g];
+      let row = 0;
+      for (const name of v.names) {
+        const i = index.get(name);
+        if (i === undefined) throw new Error(`parameter view names unknown parameter '${name}'`);
+        if (blocks[i]) throw new Error(`parameter '${name}' is in two views`);
+        const size = specs[i].shape.reduce((a, b) => a * b, 1);
+        if (size % v.cols !== 0) throw new Error(`parameter '${name}' (${size} values) does not fit a view of ${v.cols} columns`);
+        blocks[i] = { group: g, row, rows: size / v.cols, col: group.cols, cols: v.cols };
+        row += size / v.cols;
+      }
+      if (row !== v.rows) throw new Error(`view ${v.names.join('+')} declares ${v.rows} rows, its parameters fill ${row}`);
+      group.views.push(vi);
+      group.cols += v.cols;
+    });
+    const missing = specs.filter((_, i) => !blocks[i]).map((p) => p.name);
+    if (missing.length) throw new Error(`parameters without a view: ${missing.join(', ')}`);
+    this.blocks = blocks as { group: number; row: number; rows: number; col: number; cols: number }[];
+    let offset = 0;
+    for (const g of this.groups) {
+      g.offset = offset;
+      offset += g.rows * g.cols;
+    }
+    this.size = offset;
+  }
+
+  /** Calls f(rowStart, length, sourceStart) for each row-piece of parameter i. */
+  private pieces(i: number, f: (at: number, length: number, from: number) => void): void {
+    const b = this.blocks[i];
+    const g = this.groups[b.group];
+    for (let r = 0; r < b.rows; r++) f(g.offset + (b.row + r) * g.cols + b.col, b.cols, r * b.cols);
+  }
+
+  /** A lane's row from per-name values (tensors or arrays). */
+  pack(values: Record<string, ArrayLike<number> | tf.Tensor>, what: string): Float32Array {
+    const row = new Float32Array(this.size);
+    this.specs.forEach((p, i) => {
+      const v = values[p.name];
+      if (v === undefined) throw new Error(`${what}: '${p.name}' is missing`);
+      const raw = v instanceof tf.Tensor ? v.dataSync() : v;
+      const data = raw instanceof Float32Array ? raw : Float32Array.from(raw);
+      const n = p.shape.reduce((a, b) => a * b, 1);
+      if (data.length !== n) throw new Error(`${what}: '${p.name}' has ${data.length} values, expected ${n}`);
+      this.pieces(i, (at, length, from) => row.set(data.subarray(from, from + length), at));
+    });
+    return row;
+  }
+
+  /** Per-name values (copies) from a lane's row. */
+  unpack(row: Float32Array): Record<string, Float32Array> {
+    const out: Record<string, Float32Array> = {};
+    this.specs.forEach((p, i) => {
+      const values = new Float32Array(p.shape.reduce((a, b) => a * b, 1));
+      this.pieces(i, (at, length, from) => values.set(row.subarray(at, at + length), from));
+      out[p.name] = values;
+    });
+    return out;
+  }
+
+  /** A row with `value(spec)` at every entry of each parameter. */
+  fill(value: (spec: ParamSpec) => number): Float32Array {
+    const row = new Float32Array(this.size);
+    this.specs.forEach((p, i) => {
+      const x = value(p);
+      if (x !== 0) this.pieces(i, (at, length) => row.fill(x, at, at + length));
+    });
+    return row;
+  }
+}
+
+/** A lane's optimizer settings for one step. */
+export interface LaneStepSettings {
+  learningRate: number;
+  weightDecay: number;
+  beta1: number;
+  beta2: number;
+  epsilon: number;
+  /** 0 = no clipping. */
+  clipNorm: number;
+}
+
+/** What one lane starts from: parameters by name, and optionally an AdamW state (default zeros, step 0). */
+export interface LaneInit {
+  params: Record<string, ArrayLike<number> | tf.Tensor>;
+  optimizer?: AdamWState;
+}
+
+/** Per-lane evaluation of one batch list. */
+export interface LaneEval {
+  /** Σ of the cross-entropy over scored positions. */
+  lossSum: number;
+  /** argmax predictions per batch, [B·T] in the batch's own (b, t) order. */
+  predicted: Int32Array[];
+}
+
+export class StackedTrainer {
+  readonly layout: ParamLayout;
+  private readonly stacked: StackedModel;
+  private theta: tf.Variable;
+  private m: tf.Variable;
+  private v: tf.Variable;
+  /** AdamW step count t of each lane. */
+  private stepCounts: number[];
+  private readonly decayMask: tf.Tensor2D; // [1, P]: 1 where the parameter decays
+  private readonly keepMask: tf.Tensor2D; // [1, P]: 1 − decayMask
+  private readonly anyDecay: boolean;
+
+  constructor(readonly model: SequenceModel, lanes: LaneInit[]) {
+    if (lanes.length === 0) throw new Error('StackedTrainer: needs at least one lane');
+    this.stacked = stackedModel(model);
+    this.layout = new ParamLayout(model.parameters, this.stacked.views);
+    const P = this.layout.size;
+    const mask = this.layout.fill((p) => (p.decay ? 1 : 0));
+    this.anyDecay = model.parameters.some((p) => p.decay);
+    this.decayMask = tf.keep(tf.tensor2d(mask, [1, P]));
+    this.keepMask = tf.keep(tf.tensor2d(mask.map((x) => 1 - x), [1, P]));
+    const S = lanes.length;
+    const stack = (get: (l: LaneInit, s: number) => Float32Array | undefined): Float32Array => {
+      const out = new Float32Array(S * P);
+      lanes.forEach((l, s) => {
+        const row = get(l, s);
+        if (row) out.set(row, s * P);
+      });
+      return out;
+    };
+    const variable = (values: Float32Array): tf.Variable => tf.tidy(() => tf.variable(tf.tensor2d(values, [S, P]), false));
+    this.theta = variable(stack((l, s) => this.layout.pack(l.params, `lane ${s}: parameters`)));
+    this.m = variable(stack((l, s) => l.optimizer && this.layout.pack(l.optimizer.m, `lane ${s}: optimizer m`)));
+    this.v = variable(stack((l, s) => l.optimizer && this.layout.pack(l.optimizer.v, `lane ${s}: optimizer v`)));
+    this.stepCounts = lanes.map((l) => l.optimizer?.step ?? 0);
+  }
+
+  /** Number of lanes. */
+  get lanes(): number {
+    return this.stepCounts.length;
+  }
+
+  /** Row order of the model's logits. */
+  get order(): RowOrder {
+    return this.stacked.order;
+  }
+
+  /** The views of θ (or another [S, P] buffer), each [S, rows, cols] ([S, cols] for one row): per group one split and one reshape. */
+  private views(flat: tf.Tensor): tf.Tensor[] {
+    const S = flat.shape[0] as number;
+    const groups = this.layout.groups;
+    // (tfjs's gradient of split fails for a single piece, so one piece is not split)
+    const pieces = groups.length === 1 ? [flat] : tf.split(flat, groups.map((g) => g.rows * g.cols), 1); // [S, rows·cols]
+    const out: tf.Tensor[] = new Array(this.stacked.views.length);
+    groups.forEach((g, k) => {
+      const vectors = g.vector; // vector views stay [S, cols]
+      const matrix = vectors ? pieces[k] : tf.reshape(pieces[k], [S, g.rows, g.cols]); // [S, rows, cols]
+      const cols = g.views.map((v) => this.stacked.views[v].cols);
+      const parts = cols.length === 1 ? [matrix] : tf.split(matrix, cols, vectors ? 1 : 2); // each [S, rows, cols_v]
+      g.views.forEach((v, j) => { out[v] = parts[j]; });
+    });
+    return out;
+  }
+
+  /** Token, target and mask tensors for one batch per lane (all of one shape). */
+  private inputs(batches: readonly BatchData[]): { input: StackedInput; onehot: tf.Tensor3D; scored: tf.Tensor2D } {
+    const S = batches.length;
+    const { batchSize: B, length: T } = batches[0];
+    const tokens = new Int32Array(S * B * T);
+    const targets = new Int32Array(S * B * T);
+    const scored = new Float32Array(S * B * T);
+    const order = this.stacked.order;
+    batches.forEach((b, s) => {
+      if (b.batchSize !== B || b.length !== T) {
+        throw new Error(`lanes need batches of one shape: lane 0 has [${B}, ${T}], lane ${s} has [${b.batchSize}, ${b.length}]`);
+      }
+      tokens.set(b.inputs, s * B * T);
+      targets.set(b.targets, s * B * T);
+      for (let r = 0; r < B; r++) {
+        for (let t = 0; t < T; t++) {
+          const row = order === 'bt' ? r * T + t : t * B + r;
+          scored[s * B * T + row] = b.scored[r * T + t];
+        }
+      }
+    });
+    const input: StackedInput = { S, B, T, tokens };
+    const V = this.model.vocabSize;
+    // Unscored targets may be anything, even out of range: their one-hot row stays empty (as tf.oneHot's).
+    const onehot = tf.tensor3d(oneHotData({ S, B, T, tokens: targets }, V, order), [S, B * T, V]);
+    return { input, onehot, scored: tf.tensor2d(scored, [S, B * T]) };
+  }
+
+  /** Per-lane masked cross-entropy [S] and its gradient [S, P] (in the flat layout). Call inside tf.tidy. */
+  private lossAndGradient(batches: readonly BatchData[], scoredCounts: readonly number[]): { losses: tf.Tensor; g: tf.Tensor } {
+    const { input, onehot, scored } = this.inputs(batches);
+    const counts = tf.tensor1d(Float32Array.from(scoredCounts));
+    const { value, grads } = tf.valueAndGrads((theta: tf.Tensor) =>
+      stackedCrossEntropy(this.stacked.forward(this.views(theta), input), onehot, scored, counts))([this.theta]);
+    return { losses: value, g: grads[0] };
+  }
+
+  /**
+   * The loss of every lane on its batch and its gradient by parameter name, without an update (for
+   * tests and diagnostics).
+   */
+  lossAndGradients(batches: readonly BatchData[], scoredCounts: readonly number[]): { loss: number; grads: Record<string, Float32Array> }[] {
+    const [losses, g] = tf.tidy(() => {
+      const r = this.lossAndGradient(batches, scoredCounts);
+      return [r.losses, r.g];
+    });
+    const l = losses.dataSync();
+    const all = g.dataSync() as Float32Array;
+    tf.dispose([losses, g]);
+    const P = this.layout.size;
+    return Array.from({ length: this.lanes }, (_, s) => ({ loss: l[s], grads: this.layout.unpack(all.subarray(s * P, (s + 1) * P)) }));
+  }
+
+  /** Logits of every lane on its batch, [S, B, T, V] (batch order), from the stacked forward. The caller disposes them. */
+  logits(batches: readonly BatchData[]): tf.Tensor4D {
+    return tf.tidy(() => {
+      const { input } = this.inputs(batches);
+      const { S, B, T } = input;
+      const z = this.stacked.forward(this.views(this.theta), input); // [S, R, V]
+      const V = z.shape[2];
+      return (this.stacked.order === 'bt' ? tf.reshape(z, [S, B, T, V])
+        : tf.transpose(tf.reshape(z, [S, T, B, V]), [0, 2, 1, 3])) as tf.Tensor4D; // [S, B, T, V]
+    });
+  }
+
+  /**
+   * One optimizer step of every lane on its batch (`batches[s]`, `scoredCounts[s]` scored positions)
+   * with its settings. Returns per lane [loss before the update, gradient norm before clipping].
+   */
+  step(batches: readonly BatchData[], scoredCounts: readonly number[], settings: readonly LaneStepSettings[]): { loss: number; gradNorm: number }[] {
+    const S = this.lanes;
+    if (batches.length !== S || scoredCounts.length !== S || settings.length !== S) {
+      throw new Error(`StackedTrainer.step: expected ${S} batches, counts and settings`);
+    }
+    settings.forEach((c, s) => {
+      if (!(c.learningRate >= 0) || !Number.isFinite(c.learningRate)) throw new Error(`lane ${s}: learningRate must be a finite number ≥ 0; got ${c.learningRate}`);
+    });
+    this.stepCounts = this.stepCounts.map((t) => t + 1);
+    const column = (f: (c: LaneStepSettings, s: number) => number): tf.Tensor2D =>
+      tf.tensor2d(Float32Array.from(settings.map(f)), [S, 1]);
+    const out = tf.tidy(() => {
+      const { losses, g } = this.lossAndGradient(batches, scoredCounts); // [S], [S, P]
+      // Clipping per lane, as clipByGlobalNorm (maxNorm 0 = off: the coefficient is exactly 1).
+      const norm = tf.sqrt(replicaSum(tf.square(g))); // [S]
+      const maxNorm = tf.tensor1d(Float32Array.from(settings.map((c) => (c.clipNorm > 0 ? c.clipNorm : Infinity))));
+      const coef = tf.reshape(tf.minimum(tf.div(maxNorm, tf.add(norm, 1e-6)), 1), [S, 1]); // [S, 1]
+      const clipped = tf.mul(g, coef); // [S, P]
+      // AdamW, as AdamW.step.
+      const m = tf.add(tf.mul(column((c) => c.beta1), this.m), tf.mul(column((c) => 1 - c.beta1), clipped)); // [S, P]
+      const v = tf.add(tf.mul(column((c) => c.beta2), this.v), tf.mul(column((c) => 1 - c.beta2), tf.square(clipped))); // [S, P]
+      const denom = tf.add(tf.div(tf.sqrt(v), column((c, s) => Math.sqrt(1 - c.beta2 ** this.stepCounts[s]))), column((c) => c.epsilon)); // [S, P]
+      const decay = this.anyDecay && settings.some((c) => c.weightDecay > 0)
+        ? tf.add(tf.mul(this.decayMask, column((c) => 1 - c.learningRate * c.weightDecay)), this.keepMask) // [S, P]: 1 − lr·wd or 1
+        : undefined;
+      const decayed = decay ? tf.mul(this.theta, decay) : this.theta; // [S, P]
+      const stepSize = column((c, s) => c.learningRate / (1 - c.beta1 ** this.stepCounts[s])); // [S, 1]
+      this.theta.assign(tf.sub(decayed, tf.mul(stepSize, tf.div(m, denom))));
+      this.m.assign(m);
+      this.v.assign(v);
+      return tf.stack([losses, norm]); // [2, S]
+    });
+    const values = out.dataSync();
+    out.dispose();
+    return Array.from({ length: S }, (_, s) => ({ loss: values[s], gradNorm: values[S + s] }));
+  }
+
+  /**
+   * Loss sums and predictions of the lanes `lanes` (indices) on their batch lists (`batches[k]` for
+   * lane `lanes[k]`; the lists must have the same shapes in the same order).
+   */
+  evaluate(lanes: readonly number[], batches: readonly (readonly BatchData[])[]): LaneEval[] {
+    const K = lanes.length;
+    const results: LaneEval[] = lanes.map(() => ({ lossSum: 0, predicted: [] }));
+    const count = batches[0].length;
+    if (batches.some((b) => b.length !== count)) throw new Error('StackedTrainer.evaluate: lanes need the same number of eval batches');
+    const views = tf.tidy(() => {
+      const rows = K === this.lanes && lanes.every((l, k) => l === k) ? this.theta : tf.gather(this.theta, tf.tensor1d(lanes as number[], 'int32'));
+      return this.views(rows);
+    });
+    try {
+      for (let i = 0; i < count; i++) {
+        const group = batches.map((b) => b[i]);
+        const { batchSize: B, length: T } = group[0];
+        const [predicted, sums] = tf.tidy(() => {
+          const { input, onehot, scored } = this.inputs(group);
+          const logits = this.stacked.forward(views, input); // [K, R, V]
+          const nll = tf.neg(tf.sum(tf.mul(tf.logSoftmax(logits), onehot), -1)); // [K, R]
+          return [tf.argMax(logits, -1), replicaSum(tf.mul(nll, scored))]; // [K, R] int32, [K]
+        });
+        const p = predicted.dataSync() as Int32Array;
+        const s = sums.dataSync();
+        tf.dispose([predicted, sums]);
+        for (let k = 0; k < K; k++) {
+          results[k].lossSum += s[k];
+          const mine = p.subarray(k * B * T, (k + 1) * B * T);
+          results[k].predicted.push(this.stacked.order === 'bt' ? mine.slice() : transposeRows(mine, B, T));
+        }
+      }
+    } finally {
+      tf.dispose(views);
+    }
+    return results;
+  }
+
+  /** Lane s's parameters, moments and step count (read back). */
+  lane(s: number): { params: Float32Array; optimizer: { step: number; m: Float32Array; v: Float32Array } } {
+    const P = this.layout.size;
+    const row = (t: tf.Tensor): Float32Array => (t.dataSync() as Float32Array).slice(s * P, (s + 1) * P);
+    return { params: row(this.theta), optimizer: { step: this.stepCounts[s], m: row(this.m), v: row(this.v) } };
+  }
+
+  /** Lane s's parameters as fresh tf.Variables by name (the caller owns them). */
+  laneParams(s: number): Record<string, tf.Variable> {
+    const row = this.lane(s).params;
+    const out: Record<string, tf.Variable> = {};
+    const parts = this.layout.unpack(row);
+    for (const p of this.model.parameters) out[p.name] = tf.tidy(() => tf.variable(tf.tensor(parts[p.name], p.shape, 'float32'), true));
+    return out;
+  }
+
+  /** Lane s's optimizer state in the per-name form of `AdamW.state()` (for checkpoints). */
+  laneOptimizerState(s: number): AdamWState {
+    const { optimizer } = this.lane(s);
+    return { step: optimizer.step, m: this.layout.unpack(optimizer.m), v: this.layout.unpack(optimizer.v) };
+  }
+
+  /** Keeps only the lanes `keep` (indices, in the new order); the others are dropped. */
+  retain(keep: readonly number[]): void {
+    if (keep.length === 0) throw new Error('StackedTrainer.retain: at least one lane must remain');
+    if (keep.length === this.lanes && keep.every((l, k) => l === k)) return;
+    const idx = tf.tensor1d(keep as number[], 'int32');
+    const next = (old: tf.Variable): tf.Variable => {
+      const fresh = tf.tidy(() => tf.variable(tf.gather(old, idx), false));
+      old.dispose();
+      return fresh;
+    };
+    this.theta = next(this.theta);
+    this.m = next(this.m);
+    this.v = next(this.v);
+    idx.dispose();
+    this.stepCounts = keep.map((l) => this.stepCounts[l]);
+  }
+
+  dispose(): void {
+    tf.dispose([this.theta, this.m, this.v, this.decayMask, this.keepMask]);
+    this.stacked.dispose();
+  }
+}
+
+/** [T·B] time-major values → [B·T] batch-major. */
+function transposeRows(values: Int32Array, B: number, T: number): Int32Array {
+  const out = new Int32Array(B * T);
+  for (let t = 0; t < T; t++) for (let b = 0; b < B; b++) out[b * T + t] = values[t * B + b];
+  return out;
+}

@@ -1,0 +1,278 @@
+/**
+ * The stacked training engine and seed-batched training:
+ * - the stacked forward of every built-in model gives `apply`'s logits, for one replica and for several;
+ * - its loss and gradients match the PyTorch fixtures (the same fixtures and tolerances as parity.test.ts);
+ * - each replica of `trainBatched` is bit-identical to training it alone with `train()` (losses, evals,
+ *   loss curve, final weights), with different seeds, data seeds and learning rates, when other replicas
+ *   stop early, resume from a checkpoint, or diverge; for the transformer, cisformer, LSTM, MLP and a
+ *   custom model (generic path);
+ * - no tensor leaks; clear errors.
+ * Models are tiny (width ≤ 12, T ≤ 6) so the file runs in seconds on every backend.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import * as tf from '@tensorflow/tfjs-core';
+import { initBackend } from '../lib/backend.js';
+import type { ModelOutput, ParamMap, ParamSpec, SequenceModel } from '../lib/models/model.js';
+import { disposeParams, initParams } from '../lib/models/params.js';
+import { createModel, type ModelSpec } from '../lib/models/registry.js';
+import { trainBatched, trainSeeds, type Replica } from '../lib/train/batched.js';
+import { checkBatch, ToySource, type BatchData, type DataSource } from '../lib/train/data.js';
+import { StackedTrainer } from '../lib/train/engine.js';
+import { train, type TrainerArgs, type TrainResult } from '../lib/train/trainer.js';
+import { readFileSync } from 'node:fs';
+import { testBackends, values } from './helpers.js';
+
+const backends = await testBackends();
+const dir = mkdtempSync(join(tmpdir(), 'ea-batched-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Toy data: vocabulary 6 (4 symbols + 2 markers), length 6. */
+const toy = (seed: number, batchSize = 4): ToySource => new ToySource({ symbols: 4, length: 6, period: 2, batchSize, evalBatches: 2, seed });
+
+/** Tiny models covering every stacked forward and its options. */
+const MODELS: Record<string, ModelSpec> = {
+  'transformer, dot-product': { kind: 'transformer', vocabSize: 6, contextLength: 6, width: 8, heads: 2, layers: 2, ffWidth: 12 },
+  'transformer, cog + expressive, no positions': {
+    kind: 'transformer', vocabSize: 6, contextLength: 6, width: 8, heads: 2, layers: 2, ffWidth: 12, attention: ['cog', 'expressive'], positional: 'none',
+  },
+  'cisformer + cisFeedForward, gelu, expressive-softmax': {
+    kind: 'transformer', vocabSize: 6, contextLength: 6, width: 8, heads: 2, layers: 1, ffWidth: 12, attention: 'expressive-softmax', cis: true,
+    cisFeedForward: true, activation: 'gelu', attentionOptions: { temperature: 0.5 },
+  },
+  'lstm, 2 layers': { kind: 'lstm', vocabSize: 6, contextLength: 6, hiddenSize: 8, layers: 2, embeddingSize: 5 },
+  'mlp, 2 hidden layers': { kind: 'mlp', vocabSize: 6, contextLength: 6, hiddenSizes: [10, 9] },
+  'mlp, gelu': { kind: 'mlp', vocabSize: 6, contextLength: 6, hiddenSizes: [12], activation: 'gelu' },
+};
+
+/** A bigram model (not a built-in: trained through the generic per-replica path). */
+class Bigram implements SequenceModel {
+  readonly kind = 'mlp' as const;
+  readonly config = { bigram: 6 };
+  readonly contextLength = 64;
+  readonly vocabSize = 6;
+  readonly parameters: ParamSpec[] = [
+    { name: 'table', shape: [6, 6], init: { kind: 'normal', std: 0.3 }, decay: true },
+    { name: 'bias', shape: [6], init: { kind: 'normal', std: 0.3 }, decay: false },
+  ];
+  apply(params: ParamMap, tokens: tf.Tensor2D): ModelOutput {
+    const [B, T] = tokens.shape;
+    const oneHot = tf.cast(tf.oneHot(tf.reshape(tokens, [-1]) as tf.Tensor1D, 6), 'float32'); // [B·T, V]
+    return { logits: tf.reshape(tf.add(tf.matMul(oneHot, params.table), params.bias), [B, T, 6]) as tf.Tensor3D };
+  }
+  dispose(): void {}
+}
+
+/** Trains alone and records every step's loss. */
+async function alone(model: SequenceModel, data: DataSource, args: TrainerArgs): Promise<{ losses: number[]; result: TrainResult; weights: number[][] }> {
+  const losses: number[] = [];
+  const result = await train(model, data, { ...args, callbacks: { ...args.callbacks, onStep: (e) => { losses.push(e.loss); return args.callbacks?.onStep?.(e); } } });
+  const weights = model.parameters.map((p) => values(result.params[p.name]));
+  disposeParams(result.params);
+  return { losses, result, weights };
+}
+
+/** Trains replicas together and records each one's losses. */
+async function together(model: SequenceModel, replicas: Replica[]) {
+  const losses: number[][] = replicas.map(() => []);
+  const settled = await trainBatched(model, replicas.map((r, i) => ({
+    data: r.data,
+    args: { ...r.args, callbacks: { ...r.args?.callbacks, onStep: (e) => { losses[i].push(e.loss); return r.args?.callbacks?.onStep?.(e); } } },
+  })));
+  return settled.map((s, i) => {
+    if (s.status === 'rejected') return { losses: losses[i], error: s.reason as Error };
+    const weights = model.parameters.map((p) => values(s.value.params[p.name]));
+    disposeParams(s.value.params);
+    return { losses: losses[i], result: s.value, weights };
+  });
+}
+
+/** Everything a run reports, without the wall time. */
+function comparable(r: TrainResult): Omit<TrainResult, 'wallTimeMs' | 'params'> {
+  const { wallTimeMs: _t, params: _p, ...rest } = r;
+  return rest;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The stacked forward and its gradients
+
+/** Batches of random tokens (all positions scored) for S replicas. */
+function randomBatch(seed: number, B: number, T: number, V: number): BatchData {
+  let x = seed * 7919 + 13;
+  const next = (): number => { x = (x * 1103515245 + 12345) % 2147483648; return x % V; };
+  const inputs = Int32Array.from({ length: B * T }, next);
+  const targets = Int32Array.from({ length: B * T }, next);
+  const scored = Uint8Array.from({ length: B * T }, (_, i) => (i % 3 === 1 ? 0 : 1));
+  return { batchSize: B, length: T, inputs, targets, scored };
+}
+
+for (const backend of backends) {
+  describe(`stacked forward and gradients [${backend}]`, () => {
+    for (const [name, spec] of Object.entries(MODELS)) {
+      test(`${name}: logits of 1 and of 3 replicas equal apply's, also for T < contextLength`, async () => {
+        await initBackend(backend);
+        const model = createModel(spec);
+        const before = tf.memory().numTensors;
+        const params = [0, 1, 2].map((seed) => initParams(model, seed));
+        for (const T of [6, 4]) {
+          const batches = [0, 1, 2].map((s) => randomBatch(s, 3, T, 6));
+          const expected = batches.map((b, s) => tf.tidy(() => values(model.apply(params[s], tf.tensor2d(b.inputs, [3, T], 'int32')).logits)));
+          for (const lanes of [[0], [0, 1, 2]]) {
+            const engine = new StackedTrainer(model, lanes.map((s) => ({ params: params[s] })));
+            const logits = engine.logits(lanes.map((s) => batches[s]));
+            const got = logits.dataSync();
+            engine.dispose();
+            logits.dispose();
+            lanes.forEach((s, k) => {
+              const mine = Array.from(got.subarray(k * 3 * T * 6, (k + 1) * 3 * T * 6));
+              const scale = Math.max(...expected[s].map(Math.abs));
+              mine.forEach((v, i) => assert.ok(Math.abs(v - expected[s][i]) <= 1e-5 * scale + 1e-5 * Math.abs(expected[s][i]),
+                `${name}, T=${T}, ${lanes.length} lane(s), replica ${s}: logit ${i} is ${v}, apply gives ${expected[s][i]}`));
+            });
+          }
+        }
+        params.forEach(disposeParams);
+        model.dispose();
+        assert.equal(tf.memory().numTensors, before, 'tensors leaked');
+      });
+    }
+
+    for (const file of ['transformer', 'lstm', 'mlp']) {
+      test(`${file}: loss and every gradient match the PyTorch fixtures (as parity.test.ts)`, async () => {
+        await initBackend(backend);
+        const fixture = JSON.parse(readFileSync(new URL(`fixtures/${file}.json`, import.meta.url), 'utf8')) as {
+          cases: { name: string; kind: ModelSpec['kind']; config: Record<string, unknown>; tokens: { shape: number[]; data: number[] };
+            targets: { data: number[] }; mask: { data: number[] }; params: Record<string, { data: number[] }>; loss: number;
+            grads: Record<string, { data: number[] }> }[];
+        };
+        for (const c of fixture.cases) {
+          const model = createModel({ kind: c.kind, ...c.config } as ModelSpec);
+          const [B, T] = c.tokens.shape;
+          const batch: BatchData = {
+            batchSize: B, length: T, inputs: Int32Array.from(c.tokens.data), targets: Int32Array.from(c.targets.data), scored: Uint8Array.from(c.mask.data),
+          };
+          const count = checkBatch(batch, model.vocabSize, model.contextLength, 0, c.name);
+          const params = Object.fromEntries(Object.entries(c.params).map(([n, t]) => [n, t.data]));
+          const engine = new StackedTrainer(model, [{ params }, { params }]); // two identical lanes: both must match
+          const out = engine.lossAndGradients([batch, batch], [count, count]);
+          engine.dispose();
+          model.dispose();
+          for (const lane of out) {
+            assert.ok(Math.abs(lane.loss - c.loss) <= 1e-6 * Math.abs(c.loss) + 1e-5 * Math.abs(c.loss), `${c.name}: loss ${lane.loss}, torch ${c.loss}`);
+            for (const [n, g] of Object.entries(c.grads)) {
+              const scale = Math.max(...g.data.map(Math.abs));
+              g.data.forEach((e, i) => {
+                const a = lane.grads[n][i];
+                assert.ok(Math.abs(a - e) <= 1e-5 * scale + 1e-5 * Math.abs(e), `${file} › ${c.name} › grad ${n}[${i}]: ${a}, torch ${e}`);
+              });
+            }
+          }
+        }
+      });
+    }
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Seed-batched training is bit-identical to training alone
+
+const BASE: TrainerArgs = { steps: 8, learningRate: 2e-2, warmupSteps: 2, evalEvery: 3, curveEvery: 2, earlyStopAtPerfect: false };
+
+for (const backend of backends) {
+  describe(`trainBatched: every replica is bit-identical to train() alone [${backend}]`, () => {
+    for (const [name, spec] of Object.entries({ ...MODELS, bigram: undefined })) {
+      test(name, async () => {
+        await initBackend(backend);
+        const model = spec ? createModel(spec) : new Bigram();
+        const replicas: Replica[] = [
+          { data: toy(1), args: { ...BASE, seed: 1 } },
+          { data: toy(2), args: { ...BASE, seed: 2, learningRate: 5e-2, weightDecay: 0, beta2: 0.99, clipNorm: 0 } },
+          { data: toy(1), args: { ...BASE, seed: 3, steps: 5, evalEvery: 2, decay: 'linear' } }, // finishes first: leaves the stack
+        ];
+        const before = tf.memory().numTensors;
+        const batched = await together(model, replicas);
+        for (const [i, r] of replicas.entries()) {
+          const solo = await alone(model, r.data, r.args as TrainerArgs);
+          const b = batched[i];
+          assert.equal(b.error, undefined, `replica ${i} failed: ${b.error?.message}`);
+          assert.deepEqual(b.losses, solo.losses, `replica ${i}: losses`);
+          assert.deepEqual(comparable(b.result as TrainResult), comparable(solo.result), `replica ${i}: result`);
+          assert.deepEqual(b.weights, solo.weights, `replica ${i}: final weights`);
+        }
+        assert.notDeepEqual(batched[0].losses, batched[1].losses, 'replicas differ');
+        model.dispose();
+        assert.equal(tf.memory().numTensors, before, 'tensors leaked');
+      });
+    }
+
+    test('a replica stopped by its callback, one that reaches 100 %, one resumed from a checkpoint, one diverging: the others are unaffected', async () => {
+      await initBackend(backend);
+      const model = createModel(MODELS['transformer, dot-product']);
+      const path = join(dir, `resume-${backend}.json`);
+      const resumed: TrainerArgs = { ...BASE, seed: 4, checkpointPath: path };
+      // The first 4 steps alone, checkpointed; the batched run continues from there.
+      await alone(model, toy(4), { ...resumed, callbacks: { onStep: (e) => { if (e.step === 4) e.stop(); } } });
+      const easy = new ToySource({ symbols: 4, length: 6, tasks: ['increment'], batchSize: 4, evalBatches: 1, seed: 5 });
+      const replicas: Replica[] = [
+        { data: toy(1), args: { ...BASE, seed: 1, callbacks: { onStep: (e) => { if (e.step === 3) e.stop(); } } } },
+        { data: easy, args: { steps: 200, learningRate: 0.05, warmupSteps: 0, evalEvery: 5, seed: 5 } },
+        { data: toy(4), args: { ...resumed, resumeFrom: path } },
+        { data: toy(6), args: { ...BASE, seed: 6, learningRate: 1e30, warmupSteps: 0, clipNorm: 0 } },
+        { data: toy(7), args: { ...BASE, seed: 7 } },
+      ];
+      const before = tf.memory().numTensors;
+      const batched = await together(model, replicas);
+      assert.equal(batched[0].result?.stopReason, 'stopped');
+      assert.equal(batched[0].result?.steps, 3);
+      assert.equal(batched[1].result?.stopReason, 'perfect', `replica 1: ${batched[1].result?.bestAccuracy}`);
+      assert.equal(batched[2].result?.resumedFrom, 4);
+      assert.match(batched[3].error?.message ?? '', /training diverged: the (loss|gradient norm) is .* at step \d+/);
+      const straight = await alone(model, toy(4), { ...BASE, seed: 4 });
+      assert.deepEqual(batched[2].weights, straight.weights, 'resumed replica: final weights as an uninterrupted run');
+      // (the first part's stop at step 4 added an eval there, which the checkpoint carries)
+      assert.deepEqual(batched[2].result?.evals.filter((e) => e.step !== 4), straight.result.evals, 'resumed replica: evals');
+      for (const i of [0, 1, 4]) {
+        const r = replicas[i];
+        const solo = await alone(model, r.data, r.args as TrainerArgs);
+        assert.deepEqual(batched[i].losses, solo.losses, `replica ${i}: losses`);
+        assert.deepEqual(batched[i].weights, solo.weights, `replica ${i}: weights`);
+        assert.deepEqual(comparable(batched[i].result as TrainResult), comparable(solo.result), `replica ${i}: result`);
+      }
+      model.dispose();
+      assert.equal(tf.memory().numTensors, before, 'tensors leaked');
+    });
+  });
+}
+
+test('trainSeeds, maxReplicas and errors', async () => {
+  await initBackend(backends[0]);
+  const model = createModel(MODELS['lstm, 2 layers']);
+  const args: TrainerArgs = { ...BASE, steps: 4 };
+  const all = await trainSeeds(model, (s) => toy(s), args, [1, 2, 3]);
+  const chunked = await trainSeeds(model, (s) => toy(s), args, [1, 2, 3], { maxReplicas: 2 });
+  for (let i = 0; i < 3; i++) {
+    const a = all[i];
+    const b = chunked[i];
+    assert.ok(a.status === 'fulfilled' && b.status === 'fulfilled');
+    assert.deepEqual(comparable(a.value), comparable(b.value), `seed ${i + 1}: groups of 2 = all at once`);
+    assert.equal(a.value.evals.length > 0, true);
+    disposeParams(a.value.params);
+    disposeParams(b.value.params);
+  }
+  await assert.rejects(trainSeeds(model, (s) => toy(s), args, [1], { maxReplicas: 0 }), /maxReplicas must be a positive integer; got 0/);
+  // Per-replica errors: bad arguments, a different batch shape.
+  const bad = await trainBatched(model, [
+    { data: toy(1), args: { ...args, learningRate: -1 } },
+    { data: toy(1), args },
+  ]);
+  assert.equal(bad[0].status, 'rejected');
+  assert.match(String((bad[0] as PromiseRejectedResult).reason), /learningRate must be a positive finite number; got -1/);
+  assert.equal(bad[1].status, 'fulfilled');
+  if (bad[1].status === 'fulfilled') disposeParams(bad[1].value.params);
+  await assert.rejects(trainBatched(model, [{ data: toy(1), args }, { data: toy(2, 8), args }]),
+    /lanes need batches of one shape: lane 0 has \[4, 6\], lane 1 has \[8, 6\]/);
+  model.dispose();
+});

@@ -1,0 +1,158 @@
+/**
+ * Experiment grids: expansion order, stable keys and hashes, --seeds / --only / --shard, clear errors.
+ * Pure bookkeeping (no tfjs), so no backend sweep.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { configHash, expandGrid, parseOnly, parseShard, stableJson } from '../lib/experiments/grid.js';
+import { formatEta, progressReporter } from '../lib/experiments/progress.js';
+import { compactLossCurve, decodeRecord, thin, type ResultRecord } from '../lib/experiments/record.js';
+import { toyExperiment } from '../lib/experiments/toy.js';
+import type { CellSpec, Experiment, GridDef } from '../lib/experiments/types.js';
+
+function grid(axes: GridDef['axes'], extra: Partial<GridDef> = {}): Experiment {
+  const def: GridDef = {
+    axes,
+    cell: (p) => ({
+      task: { kind: 'toy', symbols: Number(p.N ?? 4), seed: Number(p.seed ?? 0) },
+      model: { kind: 'transformer', width: 8, attention: String(p.mechanism ?? 'dot-product') },
+      trainer: { steps: 5 },
+      seed: Number(p.seed ?? 0),
+    }),
+    ...extra,
+  };
+  return { name: 'g', paper: 'ea', description: 'test grid', scales: { smoke: def, quick: def, full: def } };
+}
+
+test('grid: row-major expansion, readable keys, indices', () => {
+  const cells = expandGrid(grid({ mechanism: ['dot-product', 'expressive'], N: [4, 8], seed: [0, 1] }), 'smoke');
+  assert.deepEqual(cells.map((c) => c.key), [
+    'mechanism=dot-product,N=4,seed=0', 'mechanism=dot-product,N=4,seed=1', 'mechanism=dot-product,N=8,seed=0', 'mechanism=dot-product,N=8,seed=1',
+    'mechanism=expressive,N=4,seed=0', 'mechanism=expressive,N=4,seed=1', 'mechanism=expressive,N=8,seed=0', 'mechanism=expressive,N=8,seed=1',
+  ]);
+  assert.deepEqual(cells.map((c) => c.index), [0, 1, 2, 3, 4, 5, 6, 7]);
+  assert.deepEqual(cells[5].coords, { mechanism: 'expressive', N: 4, seed: 1 });
+  assert.deepEqual(cells[5].spec.task, { kind: 'toy', symbols: 4, seed: 1 });
+  assert.deepEqual(cells[5].spec.model, { kind: 'transformer', width: 8, attention: 'expressive' });
+});
+
+test('config hash: stable across runs and key order, sensitive to every field', () => {
+  const spec: CellSpec = { task: { kind: 'toy', symbols: 4, seed: 1 }, model: { kind: 'transformer', width: 8 }, trainer: { steps: 5 }, seed: 1 };
+  const reordered = { seed: 1, trainer: { steps: 5 }, model: { width: 8, kind: 'transformer' }, task: { seed: 1, kind: 'toy', symbols: 4 } } as CellSpec;
+  // A fixed value: the hash must not change between versions unless the hashing itself changes (which re-runs everything).
+  assert.equal(configHash(spec), '5846e83b61421855');
+  assert.equal(configHash(reordered), configHash(spec));
+  assert.equal(stableJson({ b: 1, a: [1, { d: 2, c: 3 }] }), '{"a":[1,{"c":3,"d":2}],"b":1}');
+  const variants: CellSpec[] = [
+    { ...spec, seed: 2 }, { ...spec, trainer: { steps: 6 } }, { ...spec, model: { kind: 'transformer', width: 16 } },
+    { ...spec, task: { kind: 'toy', symbols: 5, seed: 1 } }, { ...spec, measures: [{ kind: 'sensitivity', family: 'find-zero', lengths: [2] }] },
+  ];
+  const hashes = new Set([configHash(spec), ...variants.map(configHash)]);
+  assert.equal(hashes.size, variants.length + 1);
+  // The same experiment expands to the same keys and hashes every time.
+  const a = expandGrid(toyExperiment(), 'quick');
+  const b = expandGrid(toyExperiment(), 'quick');
+  assert.deepEqual(a.map((c) => [c.key, c.configHash]), b.map((c) => [c.key, c.configHash]));
+});
+
+test('--seeds, --only, where', () => {
+  const e = grid({ mechanism: ['dot-product', 'expressive', 'cog'], N: [4, 8], seed: [0] }, { where: (p) => !(p.mechanism === 'cog' && p.N === 8) });
+  assert.equal(expandGrid(e, 'smoke').length, 5);
+  assert.equal(expandGrid(e, 'smoke', { seeds: 3 }).length, 15);
+  const only = expandGrid(e, 'smoke', { seeds: 2, only: parseOnly(['mechanism=expressive,cog', 'N=4']) });
+  assert.deepEqual(only.map((c) => c.key), ['mechanism=expressive,N=4,seed=0', 'mechanism=expressive,N=4,seed=1', 'mechanism=cog,N=4,seed=0', 'mechanism=cog,N=4,seed=1']);
+  assert.deepEqual(only.map((c) => c.index), [0, 1, 2, 3], 'indices are positions in the filtered list');
+  // The filtered cells are the same cells (same hash) as unfiltered.
+  const all = new Map(expandGrid(e, 'smoke', { seeds: 2 }).map((c) => [c.key, c.configHash]));
+  for (const c of only) assert.equal(c.configHash, all.get(c.key));
+});
+
+test('shards are disjoint and together complete', () => {
+  const e = grid({ mechanism: ['dot-product', 'expressive'], N: [4, 8, 16], seed: [0, 1, 2] });
+  const all = expandGrid(e, 'smoke').map((c) => c.key);
+  for (const n of [1, 2, 3, 5, 40]) {
+    const parts = Array.from({ length: n }, (_, i) => expandGrid(e, 'smoke', { shard: { k: i + 1, n } }).map((c) => c.key));
+    const union = parts.flat();
+    assert.equal(union.length, all.length, `n=${n}: no cell in two shards`);
+    assert.deepEqual([...union].sort(), [...all].sort(), `n=${n}: every cell in some shard`);
+    assert.ok(Math.max(...parts.map((p) => p.length)) - Math.min(...parts.map((p) => p.length)) <= 1, `n=${n}: balanced`);
+  }
+  assert.deepEqual(parseShard('2/4'), { k: 2, n: 4 });
+});
+
+test('bad grids and options: errors name the parameter and the allowed values', () => {
+  const e = grid({ mechanism: ['dot-product', 'expressive'], seed: [0] });
+  const cases: [() => unknown, RegExp][] = [
+    [() => expandGrid(e, 'huge' as never), /scale must be one of smoke, quick, full; got "huge"/],
+    [() => expandGrid(e, 'smoke', { only: { size: ['1'] } }), /no axis 'size'; its axes are mechanism, seed/],
+    [() => expandGrid(e, 'smoke', { only: { mechanism: ['cog'] } }), /axis 'mechanism' has no value 'cog'; its values \(smoke\) are dot-product, expressive/],
+    [() => expandGrid(e, 'smoke', { seeds: 0 }), /--seeds must be a positive integer; got 0/],
+    [() => expandGrid(grid({ mechanism: ['a'] }), 'smoke', { seeds: 2 }), /has no 'seed' axis/],
+    [() => expandGrid(e, 'smoke', { shard: { k: 3, n: 2 } }), /shard must be k\/n with 1 ≤ k ≤ n; got 3\/2/],
+    [() => parseShard('0/3'), /--shard takes k\/n with 1 ≤ k ≤ n .*got '0\/3'/],
+    [() => parseShard('two'), /--shard takes k\/n/],
+    [() => parseOnly(['mechanism']), /--only takes axis=value .*got 'mechanism'/],
+    [() => expandGrid(grid({ 'bad/name': [1] }), 'smoke'), /axis name 'bad\/name' must match/],
+    [() => expandGrid(grid({ steps: [1] }), 'smoke'), /axis name 'steps' is reserved/],
+    [() => expandGrid(grid({ mechanism: ['a b'] }), 'smoke'), /axis 'mechanism' value "a b" must be/],
+    [() => expandGrid(grid({ mechanism: ['a', 'a'] }), 'smoke'), /lists "a" twice/],
+    [() => expandGrid(grid({ mechanism: [] }), 'smoke'), /axis 'mechanism' has no values/],
+    [() => expandGrid(grid({ N: [1] }, { cell: () => { throw new Error('N too small'); } }), 'smoke'), /experiment 'g' \(smoke\), cell N=1: N too small/],
+  ];
+  for (const [f, re] of cases) assert.throws(f, re);
+});
+
+test('curves are thinned to at most 50 points, keeping the first and last', () => {
+  const evals = Array.from({ length: 173 }, (_, i) => i);
+  const t = thin(evals);
+  assert.equal(t.length, 50);
+  assert.equal(t[0], 0);
+  assert.equal(t.at(-1), 172);
+  assert.deepEqual(thin([1, 2, 3]), [1, 2, 3]);
+  // Loss blocks merge as step-weighted means: 200 blocks of 1 step with loss = step → 50 blocks of 4.
+  const loss = Array.from({ length: 200 }, (_, i) => ({ step: i + 1, loss: i + 1 }));
+  const c = compactLossCurve(loss);
+  assert.equal(c.length, 50);
+  assert.deepEqual(c[0], { step: 4, loss: 2.5 });
+  assert.deepEqual(c.at(-1), { step: 200, loss: 198.5 });
+});
+
+test('record decoding rejects damaged text with a reason', () => {
+  const cases: [string, RegExp][] = [
+    ['{"format": "expressive-attention/result@1", "paper": "ea"', /not valid JSON \(truncated or damaged\?\)/],
+    ['[]', /not a JSON object/],
+    ['{"format": "other"}', /format is "other"/],
+    ['{"format": "expressive-attention/result@1", "paper": "xx"}', /field 'paper' must be one of ea, ts, cog/],
+  ];
+  for (const [text, re] of cases) assert.throws(() => decodeRecord(text), re);
+});
+
+test('progress: a redrawn bar with ETA on a terminal, plain lines otherwise', () => {
+  const cells = expandGrid(toyExperiment({ steps: { smoke: 10 } }), 'smoke');
+  const record = { key: cells[0].key, finalAccuracy: 0.5, bestAccuracy: 0.75, steps: 10, stopReason: 'steps', wallTimeMs: 1500 } as unknown as ResultRecord;
+  const feed = (tty: boolean, heartbeatMs: number): string => {
+    let out = '';
+    const stream = { write: (s: string) => { out += s; return true; }, columns: 200 } as unknown as NodeJS.WritableStream;
+    const p = progressReporter({ stream, tty, heartbeatMs });
+    p.onEvent({ type: 'plan', experiment: 'toy', scale: 'smoke', dir: '/tmp/x', cells: 4, todo: cells, skipped: 0, budgetSteps: 40 });
+    p.onEvent({ type: 'cell-start', cell: cells[0], position: 0, of: 4 });
+    for (let step = 1; step <= 10; step++) p.onEvent({ type: 'step', cell: cells[0], step, maxSteps: 10, loss: 1 / step });
+    p.onEvent({ type: 'cell-done', cell: cells[0], record, path: '/tmp/x/a.json' });
+    p.onEvent({ type: 'cell-start', cell: cells[1], position: 1, of: 4 });
+    p.onEvent({ type: 'step', cell: cells[1], step: 5, maxSteps: 10, loss: 0.3 });
+    p.onEvent({ type: 'stopped', cell: cells[1] });
+    p.done();
+    return out;
+  };
+  const plain = feed(false, 0);
+  assert.ok(!plain.includes('\r'), 'no carriage returns in plain mode');
+  assert.match(plain, /^toy \(smoke\): 4 cells, 0 already done, 4 to run → \/tmp\/x\n/);
+  assert.match(plain, /toy: 1\/4 mechanism=dot-product,seed=0: accuracy 0\.5000 \(best 0\.7500\), 10 steps \(steps\), 2s; ETA \S+\n/);
+  assert.match(plain, /toy: 1\/4 cells, mechanism=dot-product,seed=1 step 5\/10 loss 0\.3000, ETA/, 'heartbeat');
+  assert.match(plain, /stopped \(cell mechanism=dot-product,seed=1 abandoned, not written\); 1 finished cells are saved\n$/);
+  const tty = feed(true, 0);
+  assert.ok(tty.includes('\r\u001b[Ktoy [█████░░░░░░░░░░░░░░░] 25%  1/4 cells'), 'bar at 25 % after one of four equal cells, redrawn in place');
+  assert.match(tty, /1\/4 cells {2}ETA \d+s {2}mechanism=dot-product,seed=1 {2}step 0\/10/);
+  assert.equal(formatEta(3_725_000), '1h02m');
+  assert.equal(formatEta(125_000), '2m05s');
+});

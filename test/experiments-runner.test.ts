@@ -1,0 +1,321 @@
+/**
+ * The experiment runner and results store: records, skipping finished cells, damaged files reported
+ * and re-run, stale configs, shards, Ctrl-C (abort), SIGKILL of a real child process and resume, no
+ * tensor leaks; the results module (danfojs frames, seed aggregation, the backend guard).
+ * Runs on one backend (the first of EA_TEST_BACKENDS): this is bookkeeping, not numerics.
+ */
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import * as tf from '@tensorflow/tfjs-core';
+import { initBackend } from '../lib/backend.js';
+import { expandGrid } from '../lib/experiments/grid.js';
+import type { ResultRecord } from '../lib/experiments/record.js';
+import { aggregate, curvesFrame, frameRows, loadDanfo, loadKeptModel, loadResults, resultsFrame, summarise } from '../lib/experiments/results.js';
+import { disposeParams } from '../lib/models/params.js';
+import { evaluate } from '../lib/train/trainer.js';
+import { runExperiment, seedGroups, type RunEvent } from '../lib/experiments/runner.js';
+import { readResults, resultDir } from '../lib/experiments/store.js';
+import { toyExperiment } from '../lib/experiments/toy.js';
+import { testBackends } from './helpers.js';
+
+const backends = await testBackends();
+const backend = backends[0];
+const root = mkdtempSync(join(tmpdir(), 'ea-runner-'));
+after(() => rmSync(root, { recursive: true, force: true }));
+let counter = 0;
+const fresh = (): string => join(root, `out${counter++}`);
+
+function files(dir: string): string[] {
+  return readdirSync(dir).sort();
+}
+
+/** Numbers that must be equal between two runs of the same cell on one backend. */
+function numbers(r: ResultRecord): unknown {
+  return { key: r.key, hash: r.configHash, steps: r.steps, final: r.finalAccuracy, loss: r.finalEvalLoss, curve: r.curve, lossCurve: r.lossCurve };
+}
+
+test('danfojs loads without changing the active backend', async () => {
+  // danfojs-node requires tfjs-node, which calls tf.setBackend('tensorflow') when it loads.
+  const other = backends.find((b) => b !== 'tensorflow') ?? 'cpu';
+  await initBackend(other);
+  loadDanfo();
+  assert.equal(tf.getBackend(), other);
+  await initBackend(backend);
+});
+
+test('danfojs still loads where tfjs-node cannot (the pure-JS tfjs stands in)', () => {
+  const block = join(root, 'block-tfjs-node.cjs');
+  writeFileSync(block, [
+    "const Module = require('node:module');",
+    'const load = Module._load;',
+    "Module._load = function (request, ...rest) { if (request === '@tensorflow/tfjs-node') throw new Error('binding missing (simulated)'); return load.call(this, request, ...rest); };",
+  ].join('\n'));
+  const script = join(root, 'danfo.mjs');
+  const results = JSON.stringify(fileURLToPath(new URL('../lib/experiments/results.ts', import.meta.url)));
+  writeFileSync(script, [
+    `const { loadDanfo, resultsFrame } = await import(${results});`,
+    'const dfd = loadDanfo();',
+    "console.log(JSON.stringify(new dfd.DataFrame([{ a: 1 }, { a: 2 }]).shape), resultsFrame([]).shape.join('x'));",
+  ].join('\n'));
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '-r', block, script], {
+    cwd: fileURLToPath(new URL('..', import.meta.url)), encoding: 'utf8', env: { ...process.env, EA_BACKEND: 'cpu' },
+  });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout.trim(), '[2,1] 0x0');
+});
+
+test('run writes one valid record per cell with the documented fields, and leaks no tensor', async () => {
+  await initBackend(backend);
+  const out = fresh();
+  const experiment = toyExperiment({ seeds: 2, keepModel: true, steps: { smoke: 8 }, evalEvery: 2 });
+  const before = tf.memory().numTensors;
+  const events: RunEvent['type'][] = [];
+  const summary = await runExperiment(experiment, { scale: 'smoke', out, onEvent: (e) => { events.push(e.type); } });
+  assert.equal(tf.memory().numTensors, before, 'tensors leaked');
+  assert.equal(summary.ran, 4);
+  assert.equal(summary.failed, 0, JSON.stringify(summary.errors));
+  const dir = resultDir(out, 'ea', 'toy', 'smoke');
+  assert.equal(summary.dir, dir);
+  assert.deepEqual(files(dir), [
+    'mechanism=dot-product,seed=0.json', 'mechanism=dot-product,seed=0.model.json', 'mechanism=dot-product,seed=1.json',
+    'mechanism=expressive,seed=0.json', 'mechanism=expressive,seed=0.model.json', 'mechanism=expressive,seed=1.json',
+  ]);
+  assert.equal(events[0], 'plan');
+  assert.equal(events.filter((t) => t === 'cell-done').length, 4);
+  const { records, problems } = readResults(out);
+  assert.deepEqual(problems, []);
+  const r = records.find((x) => x.record.key === 'mechanism=expressive,seed=1')!.record;
+  const pkg = JSON.parse(readFileSync(fileURLToPath(new URL('../package.json', import.meta.url)), 'utf8')) as { version: string };
+  assert.equal(r.library.version, pkg.version);
+  assert.equal(r.backend.backend, backend);
+  assert.equal(r.configHash, expandGrid(experiment, 'smoke').find((c) => c.key === r.key)!.configHash);
+  assert.deepEqual(r.coords, { mechanism: 'expressive', seed: 1 });
+  assert.equal(r.steps, 8);
+  assert.equal(r.maxSteps, 8);
+  assert.equal(r.stopReason, 'steps');
+  assert.ok(r.wallTimeMs > 0 && r.msPerStep > 0);
+  assert.deepEqual(r.curve.map((p) => p.step), [2, 4, 6, 8]);
+  assert.equal(r.finalAccuracy, r.curve.at(-1)!.accuracy);
+  assert.equal(r.bestAccuracy, Math.max(...r.curve.map((p) => p.accuracy)));
+  assert.deepEqual(Object.keys(r.perLabel).sort(), ['increment', 'repeat']);
+  assert.equal(r.model.kind, 'transformer');
+  assert.deepEqual(r.model.config.attention, ['expressive']);
+  assert.equal(r.task.vocabSize, 6);
+  assert.equal(r.modelFile, null);
+  assert.equal(records.find((x) => x.record.key === 'mechanism=expressive,seed=0')!.record.modelFile, 'mechanism=expressive,seed=0.model.json');
+  assert.ok(r.lossCurve.length > 0 && r.lossCurve.length <= 50);
+
+  // The kept model is the trained one: re-evaluating it gives the record's final accuracy.
+  const kept = loadKeptModel(dir, 'mechanism=expressive,seed=0');
+  const again = evaluate(kept.model, kept.params, kept.task.evalBatches(), kept.task.labelNames);
+  assert.equal(again.accuracy, kept.record.finalAccuracy);
+  disposeParams(kept.params);
+  kept.model.dispose();
+  assert.throws(() => loadKeptModel(dir, 'mechanism=expressive,seed=1'), /no model was kept for cell 'mechanism=expressive,seed=1'/);
+});
+
+test('a second run skips finished cells and touches no file', async () => {
+  await initBackend(backend);
+  const out = fresh();
+  const experiment = toyExperiment({ steps: { smoke: 4 } });
+  await runExperiment(experiment, { scale: 'smoke', out });
+  const dir = resultDir(out, 'ea', 'toy', 'smoke');
+  const mtimes = files(dir).map((f) => statSync(join(dir, f)).mtimeMs);
+  const again = await runExperiment(experiment, { scale: 'smoke', out });
+  assert.equal(again.ran, 0);
+  assert.equal(again.skipped, 4);
+  assert.deepEqual(files(dir).map((f) => statSync(join(dir, f)).mtimeMs), mtimes);
+  // More seeds: only the new cells run.
+  const more = await runExperiment(experiment, { scale: 'smoke', out, seeds: 3 });
+  assert.equal(more.ran, 2);
+  assert.equal(more.skipped, 4);
+});
+
+test('truncated, damaged and stale files are reported with their path, left out on load, and re-run', async () => {
+  await initBackend(backend);
+  const out = fresh();
+  const experiment = toyExperiment({ steps: { smoke: 4 } });
+  await runExperiment(experiment, { scale: 'smoke', out });
+  const dir = resultDir(out, 'ea', 'toy', 'smoke');
+  const truncated = join(dir, 'mechanism=dot-product,seed=0.json');
+  const edited = join(dir, 'mechanism=dot-product,seed=1.json');
+  const garbage = join(dir, 'mechanism=expressive,seed=0.json');
+  const text = readFileSync(truncated, 'utf8');
+  writeFileSync(truncated, text.slice(0, Math.floor(text.length / 2)));
+  const record = JSON.parse(readFileSync(edited, 'utf8')) as ResultRecord;
+  writeFileSync(edited, JSON.stringify({ ...record, finalAccuracy: 1 }));
+  writeFileSync(garbage, '');
+  writeFileSync(join(dir, 'mechanism=expressive,seed=1.json.tmp-123-456'), '{"half": '); // an interrupted write: ignored
+
+  const loaded = loadResults(out, { quiet: true });
+  assert.equal(loaded.records.length, 1);
+  assert.deepEqual(loaded.problems.map((p) => p.path).sort(), [edited, truncated, garbage].sort());
+  const reason = (p: string): string => loaded.problems.find((x) => x.path === p)!.error;
+  assert.match(reason(truncated), /not valid JSON \(truncated or damaged\?\)/);
+  assert.match(reason(edited), /checksum mismatch/);
+  assert.match(reason(garbage), /not valid JSON/);
+  assert.ok(reason(truncated).startsWith(truncated), 'the message starts with the path');
+
+  const reported: string[] = [];
+  const rerun = await runExperiment(experiment, {
+    scale: 'smoke', out, onEvent: (e) => { if (e.type === 'problem') reported.push(e.problem.path); },
+  });
+  assert.deepEqual(reported.sort(), [edited, truncated, garbage].sort());
+  assert.equal(rerun.ran, 3);
+  assert.equal(rerun.skipped, 1);
+  const healed = loadResults(out, { quiet: true });
+  assert.equal(healed.records.length, 4);
+  assert.deepEqual(healed.problems, []);
+
+  // A changed definition (another step budget) makes every old record stale: reported and re-run.
+  const changed = toyExperiment({ steps: { smoke: 5 } });
+  const stale: string[] = [];
+  const s = await runExperiment(changed, { scale: 'smoke', out, onEvent: (e) => { if (e.type === 'problem') stale.push(e.problem.error); } });
+  assert.equal(s.ran, 4);
+  assert.equal(stale.length, 4);
+  assert.match(stale[0], /made by a different configuration/);
+});
+
+test('batching seeds (trainBatched) writes the same records as one cell at a time', async () => {
+  await initBackend(backend);
+  const experiment = toyExperiment({ seeds: 3, steps: { smoke: 6 }, evalEvery: 2 });
+  const groups = seedGroups(expandGrid(experiment, 'smoke'), 2);
+  assert.deepEqual(groups.map((g) => g.map((c) => c.key)), [
+    ['mechanism=dot-product,seed=0', 'mechanism=dot-product,seed=1'], ['mechanism=dot-product,seed=2'],
+    ['mechanism=expressive,seed=0', 'mechanism=expressive,seed=1'], ['mechanism=expressive,seed=2'],
+  ]);
+  const one = fresh();
+  const many = fresh();
+  await runExperiment(experiment, { scale: 'smoke', out: one });
+  const before = tf.memory().numTensors;
+  const batched = await runExperiment(experiment, { scale: 'smoke', out: many, batchSeeds: 3 });
+  assert.equal(tf.memory().numTensors, before, 'tensors leaked');
+  assert.equal(batched.ran, 6);
+  const sorted = (dir: string): unknown[] => readResults(dir).records.map((r) => numbers(r.record)).sort((x, y) => JSON.stringify(x).localeCompare(JSON.stringify(y)));
+  assert.deepEqual(sorted(many), sorted(one));
+});
+
+test('shards write disjoint cells that merge into the whole grid', async () => {
+  await initBackend(backend);
+  const out = fresh();
+  const experiment = toyExperiment({ seeds: 3, mechanisms: ['dot-product', 'expressive', 'cog'], steps: { smoke: 2 } });
+  const a = await runExperiment(experiment, { scale: 'smoke', out, shard: { k: 1, n: 2 } });
+  const b = await runExperiment(experiment, { scale: 'smoke', out, shard: { k: 2, n: 2 } });
+  assert.equal(a.ran + b.ran, 9);
+  const { records } = loadResults(out, { quiet: true });
+  assert.deepEqual(records.map((r) => r.key).sort(), expandGrid(experiment, 'smoke').map((c) => c.key).sort());
+  assert.deepEqual([...new Set(records.map((r) => r.shard))].sort(), ['1/2', '2/2']);
+});
+
+test('aborting (Ctrl-C) keeps the finished cells and writes nothing for the cell in progress', async () => {
+  await initBackend(backend);
+  const out = fresh();
+  const experiment = toyExperiment({ steps: { smoke: 30 } });
+  const controller = new AbortController();
+  let done = 0;
+  const summary = await runExperiment(experiment, {
+    scale: 'smoke', out, signal: controller.signal,
+    onEvent: (e) => {
+      if (e.type === 'cell-done') done++;
+      if (e.type === 'step' && done === 1 && e.step === 3) controller.abort(); // mid-way through the second cell
+    },
+  });
+  assert.equal(summary.stopped, true);
+  assert.equal(summary.ran, 1);
+  assert.deepEqual(files(resultDir(out, 'ea', 'toy', 'smoke')), ['mechanism=dot-product,seed=0.json']);
+});
+
+test('SIGKILL of a real run loses at most the cell in progress; the rerun completes to the uninterrupted result', async () => {
+  await initBackend(backend);
+  const killed = fresh();
+  const clean = fresh();
+  const args = { seeds: 3, steps: { smoke: 40 }, evalEvery: 10 };
+  const lib = (p: string): string => JSON.stringify(fileURLToPath(new URL(`../lib/experiments/${p}`, import.meta.url)));
+  const script = join(root, 'child.mjs');
+  writeFileSync(script, [
+    `import { runExperiment } from ${lib('runner.ts')};`,
+    `import { toyExperiment } from ${lib('toy.ts')};`,
+    `await runExperiment(toyExperiment(${JSON.stringify(args)}), { scale: 'smoke', out: process.argv[2], onEvent: (e) => {`,
+    `  if (e.type === 'cell-start' || e.type === 'cell-done') console.log(e.type, e.cell.key);`,
+    `} });`,
+    `console.log('finished');`,
+  ].join('\n'));
+  const child = spawn(process.execPath, ['--import', 'tsx', script, killed], {
+    cwd: fileURLToPath(new URL('..', import.meta.url)), env: { ...process.env, EA_BACKEND: backend, TF_CPP_MIN_LOG_LEVEL: '2' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+  const exit = new Promise<NodeJS.Signals | number | null>((resolve) => child.on('exit', (code, signal) => resolve(signal ?? code)));
+  // Kill it right after the third cell starts training (two records are on disk by then).
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      if ((stdout.match(/^cell-start /gm) ?? []).length >= 3) {
+        child.kill('SIGKILL');
+        resolve();
+      }
+    });
+    child.on('exit', () => reject(new Error(`child ended before it was killed:\n${stdout}\n${stderr}`)));
+  });
+  assert.equal(await exit, 'SIGKILL');
+  assert.doesNotMatch(stdout, /finished/);
+
+  const dir = resultDir(killed, 'ea', 'toy', 'smoke');
+  const survived = readResults(killed);
+  assert.deepEqual(survived.problems, [], 'no damaged file after SIGKILL');
+  const doneKeys = [...stdout.matchAll(/^cell-done (.*)$/gm)].map((m) => m[1]);
+  assert.deepEqual(survived.records.map((r) => r.record.key).sort(), [...doneKeys].sort(), 'every finished cell was kept');
+  assert.ok(doneKeys.length >= 2 && doneKeys.length < 6);
+  const kept = new Map(survived.records.map((r) => [r.record.key, r.record.checksum]));
+
+  const resumed = await runExperiment(toyExperiment(args), { scale: 'smoke', out: killed });
+  assert.equal(resumed.skipped, doneKeys.length);
+  assert.equal(resumed.ran, 6 - doneKeys.length);
+  await runExperiment(toyExperiment(args), { scale: 'smoke', out: clean });
+
+  const a = readResults(killed);
+  const b = readResults(clean);
+  assert.deepEqual(a.problems, []);
+  assert.equal(a.records.length, 6);
+  for (const { record } of a.records) if (kept.has(record.key)) assert.equal(record.checksum, kept.get(record.key), `${record.key} was not rewritten`);
+  const byKey = (rs: typeof a.records): unknown[] => rs.map((r) => numbers(r.record)).sort((x, y) => JSON.stringify(x).localeCompare(JSON.stringify(y)));
+  assert.deepEqual(byKey(a.records), byKey(b.records), 'interrupted + resumed = uninterrupted');
+  assert.ok(files(dir).every((f) => f.endsWith('.json')), `only records in ${dir}: ${files(dir).join(', ')}`);
+});
+
+test('results: one row per cell in a DataFrame, seed aggregation, learning curves', async () => {
+  await initBackend(backend);
+  const out = fresh();
+  await runExperiment(toyExperiment({ seeds: 3, steps: { smoke: 6 }, evalEvery: 3 }), { scale: 'smoke', out });
+  const { records } = loadResults(out, { quiet: true });
+  const df = resultsFrame(records);
+  assert.equal(df.shape[0], 6);
+  for (const column of ['experiment', 'scale', 'key', 'mechanism', 'seed', 'finalAccuracy', 'bestAccuracy', 'stepsToPerfect', 'acc_repeat', 'acc_increment', 'backend', 'libraryVersion', 'parameterCount']) {
+    assert.ok(df.columns.includes(column), `column ${column}`);
+  }
+  const table = frameRows(summarise(df, ['mechanism'], 'finalAccuracy'));
+  assert.deepEqual(table.map((r) => r.mechanism), ['dot-product', 'expressive']);
+  for (const row of table) {
+    const xs = records.filter((r) => r.coords.mechanism === row.mechanism).map((r) => r.finalAccuracy);
+    const expected = aggregate(xs);
+    assert.equal(row.count, 3);
+    assert.ok(Math.abs((row.mean as number) - xs.reduce((s, x) => s + x, 0) / 3) < 1e-12);
+    assert.equal(row.best, Math.max(...xs));
+    assert.equal(row.worst, Math.min(...xs));
+    assert.ok(Math.abs((row.std as number) - expected.std) < 1e-12);
+  }
+  assert.deepEqual(aggregate([1, 2, 3, Number.NaN]), { mean: 2, std: 1, best: 3, worst: 1, count: 3 });
+  assert.deepEqual(aggregate([0.5, 0.2], true), { mean: 0.35, std: Math.sqrt(0.045), best: 0.2, worst: 0.5, count: 2 });
+  assert.throws(() => summarise(df, ['mechanism'], 'accuracy'), /no column 'accuracy'; columns are .*finalAccuracy/);
+  assert.throws(() => summarise(df, ['size'], 'finalAccuracy'), /no column 'size' to group by/);
+  const curves = curvesFrame(records);
+  assert.equal(curves.shape[0], 12); // 6 cells × evaluations at steps 3 and 6
+  assert.deepEqual([...new Set(frameRows(curves).map((r) => r.step))], [3, 6]);
+});
