@@ -31,6 +31,7 @@ export * from './train/adamw.js';
 export * from './train/schedule.js';
 export * from './train/checkpoint.js';
 export * from './train/trainer.js';
+export * from './train/batched.js';
 // tasks
 export * from './tasks/task.js';
 export * from './tasks/ladder.js';
@@ -40,6 +41,8 @@ export * from './tasks/delete-repeated.js';
 export * from './tasks/collapse.js';
 export * from './tasks/text.js';
 export * from './tasks/registry.js';
+// benchmark
+export * from './bench/index.js';
 // utilities
 export * from './util/atomic-write.js';
 // plots (Plotly figures, notebook display, live training view, EA_SCALE)

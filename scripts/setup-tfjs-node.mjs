@@ -64,7 +64,7 @@ function buildOffline() {
   if (!wheel) {
     log(`fetching the TensorFlow C library from the ${TF_WHEEL} wheel (pip)`);
     mkdirSync(wheelDir, { recursive: true });
-    run('python3', ['-m', 'pip', 'download', '--quiet', '--no-deps', TF_WHEEL, '-d', wheelDir]);
+    run('python3', ['-m', 'pip', 'download', '--quiet', '--retries', '0', '--no-deps', TF_WHEEL, '-d', wheelDir]);
     wheel = findWheel();
     if (!wheel) throw new Error(`pip did not produce a ${TF_WHEEL} wheel in ${wheelDir}`);
   }

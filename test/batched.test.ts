@@ -208,6 +208,23 @@ for (const backend of backends) {
       });
     }
 
+    test('odd shapes (3 rows of 6 positions; an LSTM with hidden size 5): still bit-identical', async () => {
+      // On tfjs-node such batches are padded with unscored rows (engine.ts, paddedRows); elsewhere not needed.
+      await initBackend(backend);
+      for (const spec of [MODELS['transformer, cog + expressive, no positions'], { kind: 'lstm', vocabSize: 6, contextLength: 6, hiddenSize: 5 } as ModelSpec]) {
+        const model = createModel(spec);
+        const replicas: Replica[] = [1, 2].map((seed) => ({ data: toy(seed, 3), args: { ...BASE, steps: 4, seed } }));
+        const batched = await together(model, replicas);
+        for (const [i, r] of replicas.entries()) {
+          const solo = await alone(model, r.data, r.args as TrainerArgs);
+          assert.deepEqual(batched[i].losses, solo.losses, `${spec.kind}, replica ${i}: losses`);
+          assert.deepEqual(batched[i].weights, solo.weights, `${spec.kind}, replica ${i}: weights`);
+          assert.deepEqual(batched[i].result?.evals, solo.result.evals, `${spec.kind}, replica ${i}: evals`);
+        }
+        model.dispose();
+      }
+    });
+
     test('a replica stopped by its callback, one that reaches 100 %, one resumed from a checkpoint, one diverging: the others are unaffected', async () => {
       await initBackend(backend);
       const model = createModel(MODELS['transformer, dot-product']);

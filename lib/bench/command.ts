@@ -3,7 +3,7 @@
  * `runBench`, prints progress and the table, and writes the JSON report.
  */
 import { parseArgs } from 'node:util';
-import { BACKENDS, type BackendName } from '../backend.js';
+import { BACKENDS, backendInfo, type BackendName } from '../backend.js';
 import { runBench, formatBenchTable, type BenchOptions } from './bench.js';
 import { BENCH_CONFIGS, benchConfigs } from './configs.js';
 import { availableCores, measureWorkers } from './workers.js';
@@ -87,12 +87,14 @@ export async function runBenchCommand(argv: readonly string[], print: (line: str
 async function workersTable(options: BenchOptions, print: (line: string) => void): Promise<void> {
   const cores = availableCores();
   const S = options.replicas ?? 8;
+  const backend = options.backend ?? (await backendInfo()).backend;
   const rows: string[] = ['| config | workers | models per worker | TF threads per worker | model-steps/s |', '|---|---|---|---|---|'];
   for (const c of benchConfigs(options.configs)) {
     for (const lanes of [1, S]) {
       for (const workers of [...new Set([1, cores])]) {
-        const [m] = await measureWorkers({ config: c.name, workers: [workers], lanes, backend: options.backend, steps: options.steps ?? (lanes > 1 ? 5 : 15), threads: 1 });
-        const line = `| ${c.name} | ${workers} | ${lanes} | ${m.threads ?? 'default'} | ${m.modelStepsPerS.toFixed(1)} |`;
+        const [m] = await measureWorkers({ config: c.name, workers: [workers], lanes, backend, steps: options.steps ?? (lanes > 1 ? 5 : 15), threads: 1 });
+        const threads = backend === 'tensorflow' ? String(m.threads ?? 'default') : 'n/a';
+        const line = `| ${c.name} | ${workers} | ${lanes} | ${threads} | ${m.modelStepsPerS.toFixed(1)} |`;
         rows.push(line);
         print(line);
       }

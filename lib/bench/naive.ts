@@ -16,7 +16,7 @@ export class NaiveTrainer {
   private readonly clip: tf.Scalar;
 
   constructor(private readonly model: SequenceModel, params: ParamMap, learningRate = 1e-3) {
-    for (const p of model.parameters) this.vars[p.name] = tf.variable(tf.clone(params[p.name]), true);
+    for (const p of model.parameters) this.vars[p.name] = tf.tidy(() => tf.variable(tf.clone(params[p.name]), true));
     this.optimizer = new AdamW(model.parameters, { learningRate });
     this.clip = tf.keep(tf.scalar(1));
   }

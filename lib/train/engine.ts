@@ -247,32 +247,40 @@ export class StackedTrainer {
     return out;
   }
 
-  /** Token, target and mask tensors for one batch per lane (all of one shape). */
-  private inputs(batches: readonly BatchData[]): { input: StackedInput; onehot: tf.Tensor3D; scored: tf.Tensor2D } {
+  /**
+   * Token, target and mask tensors for one batch per lane (all of one shape [B, T]). On tfjs-node the
+   * rows are padded with unscored dummy sequences (token 0) to B′ ≥ B with B′·T a multiple of 8 and B′
+   * even: TensorFlow's vectorised rsqrt/exp/sigmoid/log round an element differently in a full 8-float
+   * packet and in the scalar tail, so a replica is computed exactly as alone only if every per-replica
+   * tensor (sizes multiples of B′·T, or of B′·4h in an LSTM step) fills whole packets. Dummy rows are
+   * sequences of their own: they change no real row, add nothing to the loss, and zeros to the sums.
+   */
+  private inputs(batches: readonly BatchData[]): { input: StackedInput; onehot: tf.Tensor3D; scored: tf.Tensor2D; rows: number } {
     const S = batches.length;
     const { batchSize: B, length: T } = batches[0];
-    const tokens = new Int32Array(S * B * T);
-    const targets = new Int32Array(S * B * T);
-    const scored = new Float32Array(S * B * T);
+    const Bp = paddedRows(B, T);
+    const tokens = new Int32Array(S * Bp * T);
+    const targets = new Int32Array(S * Bp * T);
+    const scored = new Float32Array(S * Bp * T);
     const order = this.stacked.order;
     batches.forEach((b, s) => {
       if (b.batchSize !== B || b.length !== T) {
         throw new Error(`lanes need batches of one shape: lane 0 has [${B}, ${T}], lane ${s} has [${b.batchSize}, ${b.length}]`);
       }
-      tokens.set(b.inputs, s * B * T);
-      targets.set(b.targets, s * B * T);
+      tokens.set(b.inputs, s * Bp * T);
+      targets.set(b.targets, s * Bp * T);
       for (let r = 0; r < B; r++) {
         for (let t = 0; t < T; t++) {
-          const row = order === 'bt' ? r * T + t : t * B + r;
-          scored[s * B * T + row] = b.scored[r * T + t];
+          const row = order === 'bt' ? r * T + t : t * Bp + r;
+          scored[s * Bp * T + row] = b.scored[r * T + t];
         }
       }
     });
-    const input: StackedInput = { S, B, T, tokens };
+    const input: StackedInput = { S, B: Bp, T, tokens };
     const V = this.model.vocabSize;
     // Unscored targets may be anything, even out of range: their one-hot row stays empty (as tf.oneHot's).
-    const onehot = tf.tensor3d(oneHotData({ S, B, T, tokens: targets }, V, order), [S, B * T, V]);
-    return { input, onehot, scored: tf.tensor2d(scored, [S, B * T]) };
+    const onehot = tf.tensor3d(oneHotData({ S, B: Bp, T, tokens: targets }, V, order), [S, Bp * T, V]);
+    return { input, onehot, scored: tf.tensor2d(scored, [S, Bp * T]), rows: B };
   }
 
   /** Per-lane masked cross-entropy [S] and its gradient [S, P] (in the flat layout). Call inside tf.tidy. */
@@ -303,12 +311,12 @@ export class StackedTrainer {
   /** Logits of every lane on its batch, [S, B, T, V] (batch order), from the stacked forward. The caller disposes them. */
   logits(batches: readonly BatchData[]): tf.Tensor4D {
     return tf.tidy(() => {
-      const { input } = this.inputs(batches);
+      const { input, rows } = this.inputs(batches);
       const { S, B, T } = input;
       const z = this.stacked.forward(this.views(this.theta), input); // [S, R, V]
       const V = z.shape[2];
-      return (this.stacked.order === 'bt' ? tf.reshape(z, [S, B, T, V])
-        : tf.transpose(tf.reshape(z, [S, T, B, V]), [0, 2, 1, 3])) as tf.Tensor4D; // [S, B, T, V]
+      const all = this.stacked.order === 'bt' ? tf.reshape(z, [S, B, T, V]) : tf.transpose(tf.reshape(z, [S, T, B, V]), [0, 2, 1, 3]); // [S, B′, T, V]
+      return (rows === B ? all : tf.slice(all, [0, 0, 0, 0], [S, rows, T, V])) as tf.Tensor4D; // [S, B, T, V]
     });
   }
 
@@ -379,10 +387,11 @@ export class StackedTrainer {
         const p = predicted.dataSync() as Int32Array;
         const s = sums.dataSync();
         tf.dispose([predicted, sums]);
+        const Bp = paddedRows(B, T);
         for (let k = 0; k < K; k++) {
           results[k].lossSum += s[k];
-          const mine = p.subarray(k * B * T, (k + 1) * B * T);
-          results[k].predicted.push(this.stacked.order === 'bt' ? mine.slice() : transposeRows(mine, B, T));
+          const mine = p.subarray(k * Bp * T, (k + 1) * Bp * T);
+          results[k].predicted.push(this.stacked.order === 'bt' ? mine.slice(0, B * T) : transposeRows(mine, B, T, Bp));
         }
       }
     } finally {
@@ -436,9 +445,17 @@ export class StackedTrainer {
   }
 }
 
-/** [T·B] time-major values → [B·T] batch-major. */
-function transposeRows(values: Int32Array, B: number, T: number): Int32Array {
+/** [T·Bp] time-major values → [B·T] batch-major (the first B of Bp rows). */
+function transposeRows(values: Int32Array, B: number, T: number, Bp = B): Int32Array {
   const out = new Int32Array(B * T);
-  for (let t = 0; t < T; t++) for (let b = 0; b < B; b++) out[b * T + t] = values[t * B + b];
+  for (let t = 0; t < T; t++) for (let b = 0; b < B; b++) out[b * T + t] = values[t * Bp + b];
   return out;
+}
+
+/** Rows per replica after padding (see `StackedTrainer.inputs`): B on wasm and cpu; on tfjs-node the least B′ ≥ B, even, with B′·T ≡ 0 (mod 8). */
+export function paddedRows(B: number, T: number): number {
+  if (tf.getBackend() !== 'tensorflow') return B;
+  let Bp = B;
+  while (Bp % 2 !== 0 || (Bp * T) % 8 !== 0) Bp++;
+  return Bp;
 }

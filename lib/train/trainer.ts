@@ -5,7 +5,7 @@
  *   params ← initParams(model, seed)                 (or a checkpoint's, with `resumeFrom`)
  *   for step i = 0, 1, ...:
  *     batch  = data.trainBatch(i)                     pure function of (data config, seed, i)
- *     loss   = masked cross-entropy of model.apply(params, batch.inputs) against batch.targets
+ *     loss   = masked cross-entropy of the model's logits for batch.inputs against batch.targets
  *     g      = ∇loss, clipped to global norm ≤ clipNorm
  *     AdamW update with the learning rate of the warm-up + decay schedule
  *     every evalEvery steps: accuracy on data.evalBatches() (overall and per label); stop at 100 %
@@ -13,6 +13,12 @@
  *
  * Same model config + data + args + backend ⇒ bit-identical losses, also across a checkpoint + resume.
  * A NaN or infinite loss stops the run with an error naming the step and the last good checkpoint.
+ *
+ * The loop is `lanes.ts` with one lane, and the step is the stacked engine's (`engine.ts`): one flat
+ * parameter buffer, hand-written gradients for the dense blocks, LayerNorm and loss, AdamW in a dozen
+ * kernels. For the built-in models it computes what `model.apply` computes (to float rounding; tested
+ * against the PyTorch fixtures); other SequenceModels are trained through their `apply`.
+ * `trainBatched` (batched.ts) trains several runs together, each bit-identical to its `train()`.
  *
  * ```ts
  * const result = await train(model, task, { steps: 2000, learningRate: 1e-3,
