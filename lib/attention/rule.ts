@@ -72,6 +72,27 @@ export function maskScores(scores: tf.Tensor, mask: AttentionMask): tf.Tensor {
   return tf.mul(scores, mask.keep);
 }
 
+/** Causal masks by context length, each built once and kept (not per step) until `dispose()`. */
+export class CausalMaskCache {
+  private readonly masks = new Map<number, AttentionMask>();
+
+  get(T: number): AttentionMask {
+    let m = this.masks.get(T);
+    if (!m) {
+      m = causalMask(T);
+      tf.keep(m.keep); // survive the caller's tf.tidy
+      tf.keep(m.bias);
+      this.masks.set(T, m);
+    }
+    return m;
+  }
+
+  dispose(): void {
+    for (const m of this.masks.values()) tf.dispose([m.keep, m.bias]);
+    this.masks.clear();
+  }
+}
+
 /** Masked softmax over the last axis: softmax(logits·keep + bias) · keep (masked logits never count). */
 export function maskedSoftmax(logits: tf.Tensor, mask: AttentionMask): tf.Tensor {
   return tf.mul(tf.softmax(tf.add(maskScores(logits, mask), mask.bias)), mask.keep);

@@ -12,8 +12,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { attentionRule } from '../attention/registry.js';
-import type { AttentionMask, AttentionRule } from '../attention/rule.js';
-import { causalMask, scaleFactor } from '../attention/rule.js';
+import type { AttentionRule } from '../attention/rule.js';
+import { CausalMaskCache, scaleFactor } from '../attention/rule.js';
 import { LAYER_NORM_EPSILON, activate } from './layers.js';
 import type { ParamView, StackedInput, StackedModel } from './stacked.js';
 import { dense, matrixView, oneHotRows, onNode, stackedLayerNorm, tableLookup } from './stacked.js';
@@ -24,7 +24,7 @@ export class StackedTransformer implements StackedModel {
   readonly views: readonly ParamView[];
   private readonly rules: AttentionRule[];
   private readonly scales: number[];
-  private readonly masks = new Map<number, AttentionMask>();
+  private readonly masks = new CausalMaskCache();
   private readonly meanColumns = new Map<number, tf.Tensor>();
 
   constructor(private readonly model: Transformer) {
@@ -71,16 +71,6 @@ export class StackedTransformer implements StackedModel {
     return c;
   }
 
-  private mask(T: number): AttentionMask {
-    let m = this.masks.get(T);
-    if (!m) {
-      m = causalMask(T);
-      tf.keep(m.keep);
-      tf.keep(m.bias);
-      this.masks.set(T, m);
-    }
-    return m;
-  }
 
   forward(views: tf.Tensor[], input: StackedInput): tf.Tensor3D {
     const c = this.model.config;
@@ -92,7 +82,7 @@ export class StackedTransformer implements StackedModel {
     const next = (): tf.Tensor => views[i++];
     const learned = c.positional === 'learned';
     let h = tableLookup(oneHotRows(input, c.vocabSize, 'bt', learned ? c.contextLength : 0), next()); // [S, R, d]
-    const mask = this.mask(T);
+    const mask = this.masks.get(T);
     const meanColumn = this.meanColumn(S);
     for (let l = 0; l < c.layers; l++) {
       const [g1, b1, wQkv, bQkv, wOut, bOut, g2, b2, wIn, bIn, wOut2, bOut2] = Array.from({ length: 12 }, next);
@@ -152,8 +142,7 @@ export class StackedTransformer implements StackedModel {
   }
 
   dispose(): void {
-    for (const m of this.masks.values()) tf.dispose([m.keep, m.bias]);
-    this.masks.clear();
+    this.masks.dispose();
     tf.dispose([...this.meanColumns.values()]);
     this.meanColumns.clear();
   }

@@ -21,8 +21,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { attentionRule } from '../attention/registry.js';
-import type { AttentionMask, AttentionRule, AttentionRuleOptions, ScoreScale } from '../attention/rule.js';
-import { causalMask, scaleFactor } from '../attention/rule.js';
+import type { AttentionRule, AttentionRuleOptions, ScoreScale } from '../attention/rule.js';
+import { CausalMaskCache, scaleFactor } from '../attention/rule.js';
 import { attentionLayer } from './attention-layer.js';
 import type { ApplyOptions, ModelOutput, ParamMap, ParamSpec, SequenceModel } from './model.js';
 import { checkTokens, requirePositiveInt } from './model.js';
@@ -115,7 +115,7 @@ export class Transformer implements SequenceModel {
   readonly parameters: readonly ParamSpec[];
   private readonly rules: AttentionRule[];
   private readonly scales: number[];
-  private readonly masks = new Map<number, AttentionMask>();
+  private readonly masks = new CausalMaskCache();
 
   constructor(args: TransformerArgs) {
     const c = (this.config = Object.freeze(resolveTransformerArgs(args)));
@@ -147,17 +147,6 @@ export class Transformer implements SequenceModel {
   get vocabSize(): number { return this.config.vocabSize; }
   get contextLength(): number { return this.config.contextLength; }
 
-  /** The causal mask for length T, built once and kept. */
-  private mask(T: number): AttentionMask {
-    let m = this.masks.get(T);
-    if (!m) {
-      m = causalMask(T);
-      tf.keep(m.keep);
-      tf.keep(m.bias);
-      this.masks.set(T, m);
-    }
-    return m;
-  }
 
   apply(params: ParamMap, tokens: tf.Tensor2D, options: ApplyOptions = {}): ModelOutput {
     checkTokens(tokens, this.contextLength);
@@ -172,7 +161,7 @@ export class Transformer implements SequenceModel {
     for (let l = 0; l < c.layers; l++) {
       const p = `layers.${l}`;
       const a = attentionLayer(params, `${p}.attention`, applyLayerNorm(params, `${p}.norm1`, h) as tf.Tensor3D,
-        c.heads, this.rules[l], this.scales[l], this.mask(T));
+        c.heads, this.rules[l], this.scales[l], this.masks.get(T));
       h = tf.add(h, a.output); // [B, T, d]
       if (options.returnAttention) attention.push(a.weights); // [B, H, T, T]
       const hidden = activate(applyLinear(params, `${p}.ff.in`, applyLayerNorm(params, `${p}.norm2`, h) as tf.Tensor3D), c.activation); // [B, T, f]
@@ -184,7 +173,6 @@ export class Transformer implements SequenceModel {
   }
 
   dispose(): void {
-    for (const m of this.masks.values()) tf.dispose([m.keep, m.bias]);
-    this.masks.clear();
+    this.masks.dispose();
   }
 }
