@@ -1,30 +1,40 @@
 #!/usr/bin/env node
 /**
- * The `ea` command: list, run and reproduce the experiments of the three papers.
+ * The `ea` command: list, run and reproduce the experiments of the three papers; benchmark training.
  *
  *   ea list [experiment] [--paper ea|ts|cog]
  *   ea run <experiment> [--scale smoke|quick|full] [--seeds N] [--only axis=value ...] [--shard k/n]
- *                       [--out DIR] [--backend tensorflow|wasm|cpu] [--rerun]
+ *                       [--out DIR] [--backend tensorflow|wasm|cpu] [--rerun] [--workers N] [--batch-seeds N]
  *   ea reproduce <paper> [--scale ...] [same options as run, except --only]
+ *   ea bench [options]                  training throughput against PyTorch (lib/bench/command.ts)
  *   ea <command> --help
  *
- * Exit codes: 0 done, 1 some cells failed, 2 bad usage (unknown command, experiment or option),
- * 130 stopped by Ctrl-C (the finished cells are saved; the cell in progress is abandoned).
+ * `run` and `reproduce` with more than one worker (the default on a multi-core machine) start the same
+ * command in worker processes, one share of the cells each, and show their progress as one
+ * (lib/experiments/pool.ts).
+ *
+ * Exit codes: 0 done, 1 some cells failed (or a worker process died), 2 bad usage (unknown command,
+ * experiment or option), 130 stopped by Ctrl-C (the finished cells are saved; the cells in progress
+ * are abandoned).
  * During development: `npx tsx lib/cli.ts …`; built: `node dist/cli.js …` (the `ea` bin).
  */
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ATTENTION_RULES } from './attention/registry.js';
-import { BACKENDS, type BackendName } from './backend.js';
+import { BACKENDS, initBackend, type BackendName } from './backend.js';
+import { BENCH_HELP, runBenchCommand } from './bench/command.js';
+import { benchConfigs } from './bench/configs.js';
+import { availableCores, recommendedParallelism } from './bench/workers.js';
 import { MODEL_KINDS } from './models/registry.js';
 import { expandGrid, parseOnly, parseShard } from './experiments/grid.js';
+import { attachToParent, fromWire, isPoolWorker, runWorkerPool, workerEventSink, workerShard, type Shard, type WorkerExit } from './experiments/pool.js';
 import { formatEta, progressReporter } from './experiments/progress.js';
 import { EXPERIMENTS, experimentsOf, getExperiment } from './experiments/registry.js';
-import { planRun, runExperiment, type RunOptions, type RunSummary } from './experiments/runner.js';
-import { defaultDataDir } from './experiments/store.js';
+import { planRun, runExperiment, type RunEvent, type RunOptions, type RunSummary } from './experiments/runner.js';
+import { defaultDataDir, type ResultProblem } from './experiments/store.js';
 import { EXPERIMENT_TASK_KINDS } from './experiments/tasks.js';
-import { PAPERS, SCALES, type Experiment, type Scale } from './experiments/types.js';
+import { PAPERS, SCALES, type Cell, type Experiment, type Scale } from './experiments/types.js';
 
 /** Where the command writes (injectable for tests). */
 export interface CliIO {
@@ -34,7 +44,7 @@ export interface CliIO {
 
 class UsageError extends Error {}
 
-const COMMANDS = ['list', 'run', 'reproduce', 'help'] as const;
+const COMMANDS = ['list', 'run', 'reproduce', 'bench', 'help'] as const;
 
 const RUN_OPTIONS = {
   scale: { type: 'string', default: 'quick' },
@@ -45,6 +55,7 @@ const RUN_OPTIONS = {
   backend: { type: 'string' },
   rerun: { type: 'boolean', default: false },
   'dry-run': { type: 'boolean', default: false },
+  workers: { type: 'string' },
   'batch-seeds': { type: 'string' },
   help: { type: 'boolean', short: 'h', default: false },
 } as const satisfies ParseArgsConfig['options'];
@@ -63,6 +74,7 @@ Usage:
   ea list [experiment] [--paper ea|ts|cog]     experiments, their scales and cell counts; mechanisms, models, tasks
   ea run <experiment> [options]                run one experiment's grid (skips finished cells)
   ea reproduce <paper> [options]               run every experiment of a paper (${PAPERS.join(', ')})
+  ea bench [options]                           training throughput of this library against PyTorch
   ea <command> --help                          help on a command
 
 Results go to data/<paper>/<experiment>/<scale>/<cell>.json (see --out).`,
@@ -74,7 +86,7 @@ values at each scale.`,
   run: `Usage: ea run <experiment> [options]
 
 Trains the cells of <experiment> that have no finished result yet and writes one JSON record per cell.
-Interrupt with Ctrl-C: the finished cells are kept, the cell in progress is dropped; rerun to continue.
+Interrupt with Ctrl-C: the finished cells are kept, the cells in progress are dropped; rerun to continue.
 
 Options:
   --scale smoke|quick|full   grid size and budget (default quick; full = the committed results)
@@ -86,15 +98,30 @@ Options:
   --out DIR                  root of the results tree (default ${defaultDataDir()})
   --backend NAME             tfjs backend: ${BACKENDS.join(', ')} (default: EA_BACKEND or the best available)
   --rerun                    train every cell again, overwriting its record
+  --workers N                worker processes, each training its own share of the cells (worker i of N takes
+                             share i/N of the --shard share) with one TensorFlow thread (TF_NUM_INTRAOP_THREADS=1
+                             unless set); their progress is shown as one. 1 = all in this process.
+                             Default: one per core (${availableCores()} here), at most one per cell to run; 1 at
+                             --scale smoke (starting a worker takes seconds, longer than a smoke run).
+                             Measured on a 2-core machine (bench/README.md): 2 workers give 1.4–1.8× the
+                             model-steps per second of one; ≈1.0–1.5× when other jobs keep the cores busy.
   --batch-seeds N            train up to N cells that differ only in their seeds together, as one stacked
-                             model (same numbers; 1.1–1.7× faster for 3 seeds here; a kill then loses up to N cells)
+                             model (the same numbers, bit for bit). Default 8 on tensorflow (8 together give
+                             1.8–2.7× the model-steps per second of one at a time, 1.0–2.2× with one TensorFlow
+                             thread as in a worker), 1 on wasm and cpu (their batched kernels are slower).
   --dry-run                  list the cells that would run (and those already done), train nothing
-  -h, --help                 this help`,
+  -h, --help                 this help
+
+A kill, even SIGKILL, loses at most the cells in progress (up to --batch-seeds per worker); every
+finished cell is on disk, and a rerun continues with the rest.`,
   reproduce: `Usage: ea reproduce <paper> [options]
 
-Runs every experiment of <paper> (${PAPERS.join(', ')}) in turn, as \`ea run\` does.
+Runs every experiment of <paper> (${PAPERS.join(', ')}) in turn, as \`ea run\` does (with several workers,
+each runs its share of every experiment in turn).
 
-Options: --scale, --seeds, --shard, --out, --backend, --rerun, --batch-seeds, --dry-run, --help (see \`ea run --help\`).`,
+Options: --scale, --seeds, --shard, --out, --backend, --rerun, --workers, --batch-seeds, --dry-run, --help
+(see \`ea run --help\`).`,
+  bench: BENCH_HELP,
   help: 'Usage: ea help [command]',
 };
 
@@ -185,32 +212,56 @@ function say(stream: NodeJS.WritableStream, text: string): number {
   return 0;
 }
 
-/** Ctrl-C: the first stops after the cell in progress is dropped (finished cells are on disk); the second exits at once. */
-function interruptible(io: CliIO): { signal: AbortSignal; release(): void } {
+/**
+ * Ctrl-C: the first stops after the cells in progress are dropped (finished cells are on disk; `stop`
+ * passes it on to worker processes); the second exits at once (`kill` ends the workers first).
+ */
+function interruptible(io: CliIO, workers?: { stop(): void; kill(): void }): { signal: AbortSignal; release(): void } {
   const controller = new AbortController();
   const onSigint = (): void => {
     if (controller.signal.aborted) {
       io.stderr.write('\nsecond Ctrl-C: exiting now\n');
+      workers?.kill();
       process.exit(130);
     }
     io.stderr.write('\nCtrl-C: stopping (finished cells are saved; press Ctrl-C again to exit at once)\n');
     controller.abort();
+    workers?.stop();
   };
   process.on('SIGINT', onSigint);
   return { signal: controller.signal, release: () => { process.off('SIGINT', onSigint); } };
 }
 
+/** What `ea run` and `ea reproduce` do, after their arguments are checked. */
+interface Job {
+  experiments: Experiment[];
+  /** 'ea-single' for `run`, 'reproduce ea' for `reproduce` (progress display). */
+  label: string;
+  options: RunOptions;
+  /** --workers, if given. */
+  workers?: number;
+  dryRun: boolean;
+  /** The command and options a worker process gets, without --shard, --workers, --batch-seeds and --backend. */
+  args: string[];
+}
+
+/** --seeds applies to the experiments that have a seed axis. */
+function optionsFor(e: Experiment, options: RunOptions): RunOptions {
+  return { ...options, seeds: 'seed' in e.scales[options.scale].axes ? options.seeds : undefined };
+}
+
+type Plan = ReturnType<typeof planRun> & { experiment: Experiment };
+
 /** `--dry-run`: the plan of each experiment (cells to run, cells done, step budget), nothing trained. */
-function dryRun(io: CliIO, experiments: Experiment[], options: RunOptions): number {
-  for (const e of experiments) {
-    const seeds = 'seed' in e.scales[options.scale].axes ? options.seeds : undefined;
-    const plan = planRun(e, { ...options, seeds });
+function dryRun(io: CliIO, plans: Plan[], scale: Scale, parallel: string): number {
+  for (const { experiment: e, ...plan } of plans) {
     const steps = plan.todo.reduce((n, c) => n + (c.spec.trainer.steps ?? 1000), 0);
-    io.stdout.write(`${e.name} (${options.scale}): ${plan.cells.length} cells, ${plan.cells.length - plan.todo.length} already done, ` +
+    io.stdout.write(`${e.name} (${scale}): ${plan.cells.length} cells, ${plan.cells.length - plan.todo.length} already done, ` +
       `${plan.todo.length} to run (≤ ${steps} steps) → ${plan.dir}\n`);
     for (const p of plan.problems) io.stdout.write(`  warning: ${p.path}: ${p.error}\n`);
     for (const c of plan.todo) io.stdout.write(`  ${c.key}  (${c.spec.trainer.steps ?? 1000} steps)\n`);
   }
+  io.stdout.write(`would run with ${parallel}\n`);
   return 0;
 }
 
@@ -225,15 +276,145 @@ function report(io: CliIO, summaries: RunSummary[]): number {
   return stopped ? 130 : failed > 0 ? 1 : 0;
 }
 
+/** How to start this command in a worker process: node arguments before the command's own. */
+function cliEntry(): string[] {
+  const self = fileURLToPath(import.meta.url);
+  return self.endsWith('.ts') ? ['--import', import.meta.resolve('tsx'), self] : [self];
+}
+
+async function execute(job: Job, io: CliIO): Promise<number> {
+  if (isPoolWorker()) return asWorker(job);
+  const { backend } = await initBackend(job.options.backend);
+  const plans: Plan[] = job.experiments.map((e) => ({ experiment: e, ...planRun(e, optionsFor(e, job.options)) }));
+  const todo = plans.reduce((n, p) => n + p.todo.length, 0);
+  const batchSeeds = job.options.batchSeeds ?? recommendedParallelism(backend).replicasPerRun;
+  const byDefault = job.options.scale === 'smoke' ? 1 : recommendedParallelism(backend, todo).workers;
+  const workers = Math.max(1, Math.min(job.workers ?? byDefault, todo));
+  const parallel = `${workers} worker process${workers > 1 ? 'es' : ''}, up to ${batchSeeds} seed${batchSeeds > 1 ? 's' : ''} trained together (${backend})`;
+  if (job.dryRun) return dryRun(io, plans, job.options.scale, parallel);
+  const options = { ...job.options, backend, batchSeeds };
+  if (workers > 1) return inWorkers(job, io, plans, { ...options, workers });
+
+  const { signal, release } = interruptible(io);
+  const summaries: RunSummary[] = [];
+  try {
+    for (const [i, e] of job.experiments.entries()) {
+      const prefix = job.experiments.length > 1 ? `[${i + 1}/${job.experiments.length}] ` : '';
+      const progress = progressReporter({ stream: io.stderr, prefix });
+      summaries.push(await runExperiment(e, { ...optionsFor(e, options), signal, onEvent: progress.onEvent }));
+      progress.done();
+      if (signal.aborted) break;
+    }
+    return report(io, summaries);
+  } finally {
+    release();
+  }
+}
+
+/** In a worker process of `inWorkers`: run the share, with events and summaries going to the parent. */
+async function asWorker(job: Job): Promise<number> {
+  const controller = new AbortController();
+  const parent = attachToParent(controller);
+  const onEvent = workerEventSink(parent.send);
+  const summaries: RunSummary[] = [];
+  try {
+    for (const e of job.experiments) {
+      if (controller.signal.aborted) break;
+      summaries.push(await runExperiment(e, { ...optionsFor(e, job.options), signal: controller.signal, onEvent }));
+    }
+  } finally {
+    await parent.close({ type: 'summary', summaries });
+  }
+  const stopped = controller.signal.aborted || summaries.some((s) => s.stopped);
+  return stopped ? 130 : summaries.some((s) => s.failed > 0) ? 1 : 0;
+}
+
+/** `--workers N` (N > 1): N worker processes, one share each, and one progress display for all. */
+async function inWorkers(job: Job, io: CliIO, plans: Plan[], options: RunOptions & { backend: BackendName; batchSeeds: number; workers: number }): Promise<number> {
+  const started = performance.now();
+  const multi = plans.length > 1;
+  // Cells by experiment and key; with several experiments the display names them experiment/key.
+  const cells = new Map<string, Cell>();
+  for (const p of plans) for (const c of p.cells) cells.set(`${c.experiment}/${c.key}`, c);
+  const shown = (c: Cell): Cell => (multi ? { ...c, key: `${c.experiment}/${c.key}` } : c);
+  const progress = progressReporter({ stream: io.stderr });
+  const show = (event: RunEvent): void => {
+    if (!multi) return progress.onEvent(event);
+    if (event.type === 'fallback') return progress.onEvent({ ...event, cells: event.cells.map(shown) });
+    if (event.type === 'cell-done') return progress.onEvent({ ...event, cell: shown(event.cell), record: { ...event.record, key: shown(event.cell).key } });
+    if ('cell' in event && event.cell) return progress.onEvent({ ...event, cell: shown(event.cell) } as RunEvent);
+    progress.onEvent(event);
+  };
+  const problems: ResultProblem[] = plans.flatMap((p) => p.problems);
+  for (const problem of problems) progress.onEvent({ type: 'problem', problem });
+  const first = plans[0];
+  progress.onEvent({
+    type: 'plan', experiment: job.label, scale: options.scale, dir: multi ? options.out ?? defaultDataDir() : first.dir,
+    cells: plans.reduce((n, p) => n + p.cells.length, 0), todo: plans.flatMap((p) => p.todo.map(shown)),
+    skipped: plans.reduce((n, p) => n + p.cells.length - p.todo.length, 0),
+    budgetSteps: plans.reduce((n, p) => n + p.todo.reduce((m, c) => m + (c.spec.trainer.steps ?? 1000), 0), 0),
+  });
+  const shares = Array.from({ length: options.workers }, (_, i) => workerShard(i + 1, options.workers, options.shard));
+  progress.note(`${options.workers} worker processes (shares ${shares.map((s) => `${s.k}/${s.n}`).join(', ')}), up to ${options.batchSeeds} ` +
+    `seeds trained together, TF_NUM_INTRAOP_THREADS=${process.env.TF_NUM_INTRAOP_THREADS ?? 1} each (${options.backend})`);
+
+  const pool = runWorkerPool({
+    workers: options.workers, entry: cliEntry(), shard: options.shard,
+    args: [...job.args, '--workers', '1', '--batch-seeds', String(options.batchSeeds), '--backend', options.backend],
+    onEvent: (wire) => {
+      const event = fromWire(wire, (r) => cells.get(`${r.experiment}/${r.key}`));
+      if (event) show(event);
+    },
+    onLine: (line, i) => { if (!TF_BANNER.test(line)) progress.note(`[worker ${i}/${options.workers}] ${line}`); },
+  });
+  const { signal, release } = interruptible(io, pool);
+  let exits: WorkerExit[];
+  try {
+    exits = await pool.done;
+  } finally {
+    release();
+    progress.done();
+  }
+  const wallTimeMs = performance.now() - started;
+  const summaries: RunSummary[] = [];
+  for (const p of plans) {
+    const parts = exits.flatMap((x) => x.summaries ?? []).filter((s) => s.experiment === p.experiment.name);
+    if (parts.length === 0) continue;
+    summaries.push({
+      experiment: p.experiment.name, scale: options.scale, dir: p.dir, cells: p.cells.length,
+      skipped: parts.reduce((n, s) => n + s.skipped, 0), ran: parts.reduce((n, s) => n + s.ran, 0), failed: parts.reduce((n, s) => n + s.failed, 0),
+      errors: parts.flatMap((s) => s.errors), problems: p.problems, stopped: parts.some((s) => s.stopped), wallTimeMs,
+    });
+  }
+  const code = report(io, summaries);
+  // A worker that ended without its summaries, or other than with 0, 1 (failed cells) or 130 (stopped), died;
+  // one stopped while it was starting, or ended by the terminal's Ctrl-C (it reaches the whole process
+  // group) before it listened, did not.
+  const died = exits.filter((x) => !(x.code === 0 || ((x.code === 1 || x.code === 130) && x.summaries) || x.stoppedWhileStarting ||
+    (signal.aborted && (x.code === 130 || x.signal === 'SIGINT'))));
+  for (const x of died) {
+    io.stderr.write(`worker ${x.worker}/${options.workers} (share ${shareText(x.shard)}) ${x.signal ? `was ended by ${x.signal}` : `exited with code ${x.code}`}` +
+      `${x.summaries ? '' : ' before it finished'}; rerun to train the cells it did not finish\n`);
+  }
+  if (code === 130 || signal.aborted || exits.some((x) => x.code === 130)) return 130;
+  return code !== 0 || died.length > 0 ? 1 : 0;
+}
+
+const shareText = (s: Shard): string => `${s.k}/${s.n}`;
+
+/** What libtensorflow prints in every process as it loads (INFO lines): shown once, by this process, not per worker. */
+const TF_BANNER = /^(WARNING: All log messages before absl::InitializeLog\(\) is called are written to STDERR|I\d{4} [\d:.]+ +\d+ \S+\.cc:\d+\] )/;
+
 async function run(args: string[], io: CliIO): Promise<number> {
   const { values, positionals } = parse('run', args, RUN_OPTIONS);
   if (values.help) return say(io.stdout, HELP.run);
   if (positionals.length > 1) throw new UsageError(`ea run takes one experiment; got ${positionals.join(' ')}`);
   const experiment = experimentOf(positionals[0], 'run');
-  const options = {
+  const options: RunOptions = {
     scale: scaleOf(values.scale), seeds: positiveOf('seeds', values.seeds), backend: backendOf(values.backend), rerun: values.rerun,
-    out: values.out, batchSeeds: positiveOf('batch-seeds', values['batch-seeds']), only: undefined as Record<string, string[]> | undefined, shard: undefined as { k: number; n: number } | undefined,
+    out: values.out, batchSeeds: positiveOf('batch-seeds', values['batch-seeds']),
   };
+  const workers = positiveOf('workers', values.workers);
   try {
     if (values.only) options.only = parseOnly(values.only);
     if (values.shard !== undefined) options.shard = parseShard(values.shard);
@@ -241,16 +422,18 @@ async function run(args: string[], io: CliIO): Promise<number> {
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
-  if (values['dry-run']) return dryRun(io, [experiment], options);
-  const { signal, release } = interruptible(io);
-  const progress = progressReporter({ stream: io.stderr });
-  try {
-    const summary = await runExperiment(experiment, { ...options, signal, onEvent: progress.onEvent });
-    progress.done();
-    return report(io, [summary]);
-  } finally {
-    release();
-  }
+  return execute({
+    experiments: [experiment], label: experiment.name, options, workers, dryRun: values['dry-run'],
+    args: ['run', experiment.name, ...commonArgs(values), ...(values.only ?? []).flatMap((o) => ['--only', o])],
+  }, io);
+}
+
+/** The options every worker gets as they were given (the others are set per worker). */
+function commonArgs(values: { scale: string; seeds?: string; out?: string; rerun: boolean }): string[] {
+  return [
+    '--scale', values.scale, ...(values.seeds !== undefined ? ['--seeds', values.seeds] : []),
+    ...(values.out !== undefined ? ['--out', values.out] : []), ...(values.rerun ? ['--rerun'] : []),
+  ];
 }
 
 async function reproduce(args: string[], io: CliIO): Promise<number> {
@@ -263,35 +446,41 @@ async function reproduce(args: string[], io: CliIO): Promise<number> {
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
-  const options = {
+  const options: RunOptions = {
     scale: scaleOf(values.scale), seeds: positiveOf('seeds', values.seeds), backend: backendOf(values.backend), rerun: values.rerun, out: values.out,
     batchSeeds: positiveOf('batch-seeds', values['batch-seeds']),
-    shard: undefined as { k: number; n: number } | undefined,
   };
+  const workers = positiveOf('workers', values.workers);
   try {
     if (values.shard !== undefined) options.shard = parseShard(values.shard);
-    for (const e of experiments) {
-      // --seeds applies to the experiments that have a seed axis.
-      expandGrid(e, options.scale, { ...options, seeds: 'seed' in e.scales[options.scale].axes ? options.seeds : undefined });
-    }
+    for (const e of experiments) expandGrid(e, options.scale, optionsFor(e, options));
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
-  if (values['dry-run']) return dryRun(io, experiments, options);
-  const { signal, release } = interruptible(io);
-  const summaries: RunSummary[] = [];
-  try {
-    for (const [i, e] of experiments.entries()) {
-      const progress = progressReporter({ stream: io.stderr, prefix: `[${i + 1}/${experiments.length}] ` });
-      const seeds = 'seed' in e.scales[options.scale].axes ? options.seeds : undefined;
-      summaries.push(await runExperiment(e, { ...options, seeds, signal, onEvent: progress.onEvent }));
-      progress.done();
-      if (signal.aborted) break;
+  return execute({
+    experiments, label: `reproduce ${positionals[0]}`, options, workers, dryRun: values['dry-run'],
+    args: ['reproduce', positionals[0], ...commonArgs(values)],
+  }, io);
+}
+
+/**
+ * `ea bench …`: runBenchCommand (the same as `npm run bench -- …`), after checking the configuration
+ * names here so that an unknown one is a usage error (exit code 2) listing the known ones.
+ */
+async function bench(args: string[], io: CliIO): Promise<number> {
+  if (!args.includes('--help') && !args.includes('-h')) {
+    const names: string[] = [];
+    args.forEach((a, i) => {
+      if (a === '--config' && i + 1 < args.length) names.push(args[i + 1]);
+      else if (a.startsWith('--config=')) names.push(a.slice('--config='.length));
+    });
+    try {
+      benchConfigs(names);
+    } catch (err) {
+      throw new UsageError(`ea bench: ${(err as Error).message}`);
     }
-    return report(io, summaries);
-  } finally {
-    release();
   }
+  return runBenchCommand(args, (line) => { io.stdout.write(`${line}\n`); });
 }
 
 /** Runs the `ea` command with `argv` (without node and the script); returns the exit code. */
@@ -312,6 +501,7 @@ export async function main(argv: readonly string[], io: CliIO = { stdout: proces
       case 'list': return list(rest, io);
       case 'run': return await run(rest, io);
       case 'reproduce': return await reproduce(rest, io);
+      case 'bench': return await bench(rest, io);
       default:
         throw new UsageError(`unknown command '${command}'; commands: ${COMMANDS.join(', ')} (ea --help for usage)`);
     }

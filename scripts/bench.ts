@@ -1,6 +1,7 @@
 /**
- * `npm run bench -- [options]`: the training-throughput benchmark (see `ea bench --help`).
+ * `npm run bench -- [options]`: the training-throughput benchmark, exactly as `npx ea bench` (see
+ * `ea bench --help`).
  */
-import { runBenchCommand } from '../lib/bench/command.js';
+import { main } from '../lib/cli.js';
 
-process.exitCode = await runBenchCommand(process.argv.slice(2));
+process.exitCode = await main(['bench', ...process.argv.slice(2)]);

@@ -1,11 +1,12 @@
 /**
  * The `ea` command: help, list, clear usage errors with exit code 2, and every paper's experiments at
- * smoke scale writing results into a temporary --out directory (never the repository's data/).
- * Most cases call `main()` in-process (fast); one runs the real command in a child process.
+ * smoke scale writing results into a temporary --out directory (never the repository's data/);
+ * `--workers` (worker processes: the same records as one process; Ctrl-C); `ea bench`.
+ * Most cases call `main()` in-process (fast); a few run the real command in a child process.
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -13,11 +14,15 @@ import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { initBackend } from '../lib/backend.js';
 import { ATTENTION_RULES } from '../lib/attention/registry.js';
+import { BENCH_CONFIGS } from '../lib/bench/configs.js';
+import { availableCores } from '../lib/bench/workers.js';
+import { BENCH_HELP } from '../lib/bench/command.js';
 import { main } from '../lib/cli.js';
 import { expandGrid } from '../lib/experiments/grid.js';
 import { EXPERIMENT_NAMES, experimentsOf } from '../lib/experiments/registry.js';
+import type { ResultRecord } from '../lib/experiments/record.js';
 import { loadExperimentResults, loadResults } from '../lib/experiments/results.js';
-import { defaultDataDir } from '../lib/experiments/store.js';
+import { defaultDataDir, readResults } from '../lib/experiments/store.js';
 import { PAPERS } from '../lib/experiments/types.js';
 import { testBackends } from './helpers.js';
 
@@ -45,7 +50,7 @@ test('help: the main text and each command', async () => {
   for (const argv of [[], ['--help'], ['help']]) {
     const r = await ea(...argv);
     assert.equal(r.code, 0);
-    assert.match(r.stdout, /ea list .*\n.*ea run <experiment>.*\n.*ea reproduce <paper>/);
+    assert.match(r.stdout, /ea list .*\n.*ea run <experiment>.*\n.*ea reproduce <paper>.*\n.*ea bench /);
   }
   for (const command of ['list', 'run', 'reproduce']) {
     const r = await ea(command, '--help');
@@ -53,7 +58,49 @@ test('help: the main text and each command', async () => {
     assert.match(r.stdout, new RegExp(`^Usage: ea ${command}`), command);
     assert.deepEqual(await ea('help', command), r);
   }
-  assert.match((await ea('run', '--help')).stdout, /--seeds N[\s\S]*--only axis=value[\s\S]*--shard k\/n[\s\S]*--out DIR[\s\S]*--backend/);
+  const runHelp = (await ea('run', '--help')).stdout;
+  assert.match(runHelp, /--seeds N[\s\S]*--only axis=value[\s\S]*--shard k\/n[\s\S]*--out DIR[\s\S]*--backend/);
+  // The defaults of --workers and --batch-seeds, with the measured benefit.
+  assert.match(runHelp, /--workers N [\s\S]*Default: one per core[\s\S]*2 workers give 1\.4–1\.8×/);
+  assert.match(runHelp, /--batch-seeds N [\s\S]*Default 8 on tensorflow[\s\S]*1 on wasm and cpu/);
+  assert.match((await ea('reproduce', '--help')).stdout, /--workers, --batch-seeds/);
+});
+
+test('ea bench: the help of `npm run bench`, and an unknown configuration is a usage error listing the known ones', async () => {
+  const help = await ea('bench', '--help');
+  assert.equal(help.code, 0);
+  assert.equal(help.stdout, `${BENCH_HELP}\n`);
+  assert.match(help.stdout, /--json FILE/);
+  assert.deepEqual(await ea('bench', '-h'), help);
+  assert.deepEqual(await ea('help', 'bench'), help);
+  // `npm run bench` is scripts/bench.ts: the same command, the same text.
+  const script = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/bench.ts', '--help'], { cwd: repo, encoding: 'utf8' });
+  assert.equal(script.status, 0, script.stderr);
+  assert.equal(script.stdout, help.stdout);
+  for (const argv of [['--config', 'nope'], ['--config', BENCH_CONFIGS[0].name, '--config=nope']]) {
+    const bad = await ea('bench', ...argv, '--no-torch');
+    assert.equal(bad.code, 2, argv.join(' '));
+    assert.equal(bad.stdout, '');
+    assert.equal(bad.stderr, `error: ea bench: unknown benchmark configuration 'nope'; known: ${BENCH_CONFIGS.map((c) => c.name).join(', ')}\n`);
+  }
+  const option = await ea('bench', '--frobnicate');
+  assert.equal(option.code, 2);
+  assert.match(option.stdout, /ea bench: Unknown option '--frobnicate'/);
+});
+
+test('ea bench --json FILE: a tiny run prints the table and writes the figures of issue 5', async () => {
+  const json = join(root, 'bench.json');
+  const r = await ea('bench', '--config', 'ladder-transformer', '--steps', '1', '--rounds', '1', '--warmup', '0', '--replicas', '2',
+    '--no-torch', '--no-naive', '--backend', backend, '--json', json);
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /\| ladder-transformer \|/);
+  assert.match(r.stdout, new RegExp(`wrote ${json.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+  const saved = JSON.parse(readFileSync(json, 'utf8')) as { backend: string; configs: Record<string, unknown>[] };
+  assert.equal(saved.backend, backend);
+  assert.deepEqual(saved.configs.map((c) => c.name), ['ladder-transformer']);
+  for (const key of ['torch_steps_per_s', 'single_steps_per_s', 'batched_model_steps_per_s', 'kernels_per_step', 'naive_kernels_per_step', 'ratio_single', 'ratio_batched']) {
+    assert.ok(key in saved.configs[0], `JSON lacks ${key}`);
+  }
 });
 
 test('list: experiments with cell counts per scale, mechanisms, model and task kinds', async () => {
@@ -83,17 +130,26 @@ test('--dry-run lists the cells a run would train and trains nothing', async () 
   assert.match(r.stdout, new RegExp(`^${e.name} \\(full\\): ${cells.length} cells, 0 already done, ${cells.length} to run`));
   assert.deepEqual([...r.stdout.matchAll(/^ {2}(\S+) {2}\(\d+ steps\)$/gm)].map((m) => m[1]), cells.map((c) => c.key));
   assert.equal(existsSync(out), false);
+  // The parallelism it would use: the defaults, or what was asked for (at most one worker per cell).
+  const batch = backend === 'tensorflow' ? 8 : 1;
+  assert.match(r.stdout, new RegExp(`^would run with ${Math.min(cells.length, availableCores())} worker process(es)?, up to ${batch} seeds? trained together \\(${backend}\\)$`, 'm'));
+  const asked = await ea('run', e.name, '--scale', 'full', '--only', 'mechanism=expressive', '--out', out, '--dry-run', '--workers', '3', '--batch-seeds', '2');
+  assert.match(asked.stdout, /^would run with 3 worker processes, up to 2 seeds trained together/m);
+  const smoke = await ea('run', e.name, '--scale', 'smoke', '--out', out, '--dry-run');
+  assert.match(smoke.stdout, /^would run with 1 worker process,/m, 'smoke runs in one process by default');
 });
 
 test('usage errors: exit code 2 and a message listing the allowed values', async () => {
   const cases: [string[], RegExp][] = [
-    [['frobnicate'], /unknown command 'frobnicate'; commands: list, run, reproduce, help/],
+    [['frobnicate'], /unknown command 'frobnicate'; commands: list, run, reproduce, bench, help/],
     [['run', 'no-such-experiment'], new RegExp(`unknown experiment 'no-such-experiment'; known experiments: ${EXPERIMENT_NAMES.join(', ')}`)],
     [['run'], /name an experiment; known experiments: /],
     [['run', EXPERIMENT_NAMES[0], '--scale', 'huge'], /--scale must be one of smoke, quick, full; got 'huge'/],
     [['run', EXPERIMENT_NAMES[0], '--backend', 'gpu'], /--backend must be one of tensorflow, wasm, cpu; got 'gpu'/],
     [['run', EXPERIMENT_NAMES[0], '--seeds', 'x'], /--seeds must be a positive integer; got 'x'/],
     [['run', EXPERIMENT_NAMES[0], '--batch-seeds', '0'], /--batch-seeds must be a positive integer; got '0'/],
+    [['run', EXPERIMENT_NAMES[0], '--workers', '0'], /--workers must be a positive integer; got '0'/],
+    [['reproduce', 'ea', '--workers', 'two'], /--workers must be a positive integer; got 'two'/],
     [['run', EXPERIMENT_NAMES[0], '--shard', '3/2'], /--shard takes k\/n with 1 ≤ k ≤ n/],
     [['run', EXPERIMENT_NAMES[0], '--only', 'nosuchaxis=1'], /has no axis 'nosuchaxis'; its axes are /],
     [['run', EXPERIMENT_NAMES[0], '--only', 'mechanism=nosuch'], /axis 'mechanism' has no value 'nosuch'; its values \(quick\) are /],
@@ -130,7 +186,7 @@ test('the real command: exit code 2 on an unknown experiment, and a smoke run in
 
 test('Ctrl-C (SIGINT) stops the real command cleanly with exit code 130, writing nothing half-done', async () => {
   const out = join(root, 'sigint');
-  const child = spawn(process.execPath, ['--import', 'tsx', 'lib/cli.ts', 'run', 'cog-delete', '--scale', 'quick', '--out', out], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'lib/cli.ts', 'run', 'cog-delete', '--scale', 'quick', '--out', out, '--workers', '1'], {
     cwd: repo, env: { ...process.env, EA_BACKEND: backend, TF_CPP_MIN_LOG_LEVEL: '2' }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
@@ -149,6 +205,75 @@ test('Ctrl-C (SIGINT) stops the real command cleanly with exit code 130, writing
   assert.match(stderr, /Ctrl-C: stopping/);
   assert.match(stderr, /stopped \(cell mechanism=dot-product,seed=0 abandoned, not written\)/);
   const dir = join(out, 'cog', 'cog-delete', 'quick');
+  assert.deepEqual(existsSync(dir) ? readdirSync(dir) : [], []);
+});
+
+/** The numbers of a record that must not depend on how it was run (one process, workers, batching). */
+function numbers(r: ResultRecord): unknown {
+  return {
+    key: r.key, hash: r.configHash, steps: r.steps, stop: r.stopReason, final: r.finalAccuracy, best: r.bestAccuracy, bestStep: r.bestStep,
+    loss: r.finalEvalLoss, bestLoss: r.bestEvalLoss, perLabel: r.perLabel, curve: r.curve, lossCurve: r.lossCurve, measures: r.measures,
+  };
+}
+
+function recordsOf(dir: string): { numbers: unknown[]; shards: string[] } {
+  const { records, problems } = readResults(dir);
+  assert.deepEqual(problems, []);
+  const sorted = records.map((x) => x.record).sort((a, b) => `${a.experiment}/${a.key}`.localeCompare(`${b.experiment}/${b.key}`));
+  return { numbers: sorted.map(numbers), shards: [...new Set(sorted.map((r) => r.shard))].sort() };
+}
+
+test('--workers 2: two worker processes write exactly the records of one process, bit for bit', async () => {
+  await initBackend(backend);
+  for (const argv of [['reproduce', 'ts']]) { // 9 cells: transformer, cisformer, LSTM, MLP; two experiments
+    const what = argv.join(' ');
+    const one = join(root, `workers1-${argv[1]}`);
+    const two = join(root, `workers2-${argv[1]}`);
+    const r1 = await ea(...argv, '--scale', 'smoke', '--backend', backend, '--out', one, '--workers', '1');
+    assert.equal(r1.code, 0, r1.stderr);
+    const r2 = await ea(...argv, '--scale', 'smoke', '--backend', backend, '--out', two, '--workers', '2');
+    assert.equal(r2.code, 0, r2.stderr);
+    assert.match(r2.stderr, /2 worker processes \(shares 1\/2, 2\/2\), up to \d+ seeds? trained together, TF_NUM_INTRAOP_THREADS=1 each/, what);
+    const a = recordsOf(one);
+    const b = recordsOf(two);
+    assert.ok(a.numbers.length >= 4, `${what}: ${a.numbers.length} records`);
+    assert.deepEqual(b.numbers, a.numbers, `${what}: the same records`);
+    assert.deepEqual(a.shards, ['1/1']);
+    assert.deepEqual(b.shards, ['1/2', '2/2'], `${what}: both workers wrote records`);
+    // One summary line per experiment, merged over the workers.
+    for (const e of experimentsOf('ts')) {
+      const n = expandGrid(e, 'smoke').length;
+      assert.match(r2.stderr, new RegExp(`^${e.name} \\(smoke\\): ${n} run, 0 already done, 0 failed in `, 'm'), `${what}: ${e.name}`);
+    }
+    // Everything is done now: nothing to run, so no workers are started.
+    const again = await ea(...argv, '--scale', 'smoke', '--backend', backend, '--out', two, '--workers', '2');
+    assert.equal(again.code, 0);
+    assert.match(again.stderr, /0 run, \d+ already done, 0 failed/);
+    assert.doesNotMatch(again.stderr, /worker processes/);
+  }
+});
+
+test('Ctrl-C with --workers 2: the workers stop, exit code 130, nothing half-done is written', async () => {
+  const out = join(root, 'sigint-workers');
+  const child = spawn(process.execPath, ['--import', 'tsx', 'lib/cli.ts', 'run', 'cog-lm', '--scale', 'quick', '--out', out, '--workers', '2'], {
+    cwd: repo, env: { ...process.env, EA_BACKEND: backend, TF_CPP_MIN_LOG_LEVEL: '2' }, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  await new Promise<void>((resolve) => {
+    let sent = false;
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      if (!sent && /2 worker processes/.test(stderr)) {
+        sent = true; // one Ctrl-C, while the workers start or train (either way they must stop)
+        setTimeout(() => { child.kill('SIGINT'); resolve(); }, 2000);
+      }
+    });
+  });
+  assert.equal(await exit, 130, stderr);
+  assert.match(stderr, /Ctrl-C: stopping/);
+  assert.doesNotMatch(stderr, /exited with code|was ended by/, 'no worker died');
+  const dir = join(out, 'cog', 'cog-lm', 'quick');
   assert.deepEqual(existsSync(dir) ? readdirSync(dir) : [], []);
 });
 

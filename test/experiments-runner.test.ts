@@ -1,12 +1,13 @@
 /**
  * The experiment runner and results store: records, skipping finished cells, damaged files reported
- * and re-run, stale configs, shards, Ctrl-C (abort), SIGKILL of a real child process and resume, no
- * tensor leaks; the results module (danfojs frames, seed aggregation, the backend guard).
+ * and re-run, stale configs, shards and the worker shares of `--workers`, seed batching (its default
+ * and its fallback), Ctrl-C (abort), SIGKILL of a real child process and resume, no tensor leaks; the
+ * results module (danfojs frames, seed aggregation, the backend guard).
  * Runs on one backend (the first of EA_TEST_BACKENDS): this is bookkeeping, not numerics.
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -18,7 +19,9 @@ import type { ResultRecord } from '../lib/experiments/record.js';
 import { aggregate, curvesFrame, frameRows, loadDanfo, loadKeptModel, loadResults, resultsFrame, summarise } from '../lib/experiments/results.js';
 import { disposeParams } from '../lib/models/params.js';
 import { evaluate } from '../lib/train/trainer.js';
-import { runExperiment, seedGroups, type RunEvent } from '../lib/experiments/runner.js';
+import { recommendedParallelism } from '../lib/bench/workers.js';
+import { runWorkerPool, workerEnv, workerShard, type WireEvent } from '../lib/experiments/pool.js';
+import { runExperiment, runGroup, seedGroups, type CellOutcome, type RunEvent } from '../lib/experiments/runner.js';
 import { readResults, resultDir } from '../lib/experiments/store.js';
 import { toyExperiment } from '../lib/experiments/toy.js';
 import { testBackends } from './helpers.js';
@@ -191,13 +194,122 @@ test('batching seeds (trainBatched) writes the same records as one cell at a tim
   ]);
   const one = fresh();
   const many = fresh();
-  await runExperiment(experiment, { scale: 'smoke', out: one });
+  await runExperiment(experiment, { scale: 'smoke', out: one, batchSeeds: 1 });
   const before = tf.memory().numTensors;
   const batched = await runExperiment(experiment, { scale: 'smoke', out: many, batchSeeds: 3 });
   assert.equal(tf.memory().numTensors, before, 'tensors leaked');
   assert.equal(batched.ran, 6);
   const sorted = (dir: string): unknown[] => readResults(dir).records.map((r) => numbers(r.record)).sort((x, y) => JSON.stringify(x).localeCompare(JSON.stringify(y)));
   assert.deepEqual(sorted(many), sorted(one));
+});
+
+test('seed batching by default: 8 seeds together on tensorflow, one cell at a time on wasm and cpu', async () => {
+  await initBackend(backend);
+  const experiment = toyExperiment({ seeds: 3, steps: { smoke: 2 } });
+  const order: string[] = [];
+  await runExperiment(experiment, { scale: 'smoke', out: fresh(), onEvent: (e) => { if (e.type === 'cell-start' || e.type === 'cell-done') order.push(`${e.type} ${e.cell.key}`); } });
+  const expected = recommendedParallelism(backend).replicasPerRun;
+  assert.equal(expected, backend === 'tensorflow' ? 8 : 1);
+  // Cells started before the first one finished = the size of the first group (3 seeds of dot-product, or 1).
+  assert.equal(order.findIndex((x) => x.startsWith('cell-done')), Math.min(3, expected), order.join('\n'));
+});
+
+test('a group that trainBatched rejects as a whole is trained one cell at a time, to the same records', async () => {
+  await initBackend(backend);
+  const experiment = toyExperiment({ seeds: 2, mechanisms: ['expressive'], steps: { smoke: 4 }, evalEvery: 2 });
+  const cells = expandGrid(experiment, 'smoke');
+  const run = async (group: boolean): Promise<{ outcomes: CellOutcome[]; events: RunEvent[] }> => {
+    const events: RunEvent[] = [];
+    const dir = resultDir(fresh(), 'ea', 'toy', 'smoke');
+    const ctx = { dir, shard: '1/1', emit: (e: RunEvent) => { events.push(e); } };
+    const outcomes = group
+      ? await runGroup(cells, ctx, { trainBatched: () => Promise.reject(new Error('lanes need batches of one shape (simulated)')) })
+      : [(await runGroup([cells[0]], ctx))[0], (await runGroup([cells[1]], ctx))[0]];
+    return { outcomes, events };
+  };
+  const before = tf.memory().numTensors;
+  const fallback = await run(true);
+  assert.equal(tf.memory().numTensors, before, 'tensors leaked');
+  const alone = await run(false);
+  const fb = fallback.events.filter((e) => e.type === 'fallback');
+  assert.equal(fb.length, 1);
+  assert.deepEqual(fb[0].type === 'fallback' && [fb[0].cells.map((c) => c.key), fb[0].error], [cells.map((c) => c.key), 'lanes need batches of one shape (simulated)']);
+  const recordOf = (o: CellOutcome): ResultRecord => {
+    assert.ok(o !== 'stopped' && 'record' in o, JSON.stringify(o));
+    return o.record;
+  };
+  assert.deepEqual(fallback.outcomes.map((o) => numbers(recordOf(o))), alone.outcomes.map((o) => numbers(recordOf(o))));
+});
+
+test('worker shares (--workers N within --shard k/n) are disjoint and together exactly the user\'s share', () => {
+  const experiment = toyExperiment({ seeds: 5, mechanisms: ['dot-product', 'expressive', 'cog'] }); // 15 cells
+  const keys = (shard?: { k: number; n: number }): string[] => expandGrid(experiment, 'smoke', { shard }).map((c) => c.key);
+  for (const outer of [undefined, { k: 1, n: 1 }, { k: 1, n: 2 }, { k: 2, n: 2 }, { k: 3, n: 4 }, { k: 2, n: 7 }]) {
+    const share = keys(outer);
+    for (const N of [1, 2, 3, 5, 16]) {
+      const parts = Array.from({ length: N }, (_, i) => keys(workerShard(i + 1, N, outer)));
+      const all = parts.flat();
+      const what = `shard ${outer ? `${outer.k}/${outer.n}` : 'none'}, ${N} workers`;
+      assert.equal(new Set(all).size, all.length, `${what}: disjoint`);
+      assert.deepEqual([...all].sort(), [...share].sort(), `${what}: complete`);
+      // Balanced: the shares differ by at most one cell.
+      assert.ok(Math.max(...parts.map((p) => p.length)) - Math.min(...parts.map((p) => p.length)) <= 1, what);
+    }
+  }
+  assert.deepEqual(workerShard(2, 3, { k: 2, n: 4 }), { k: 6, n: 12 });
+  assert.deepEqual(workerShard(1, 1), { k: 1, n: 1 });
+  assert.throws(() => workerShard(0, 2), /worker index must be in 1\.\.2; got 0/);
+  assert.throws(() => workerShard(3, 2), /worker index must be in 1\.\.2; got 3/);
+  assert.throws(() => workerShard(1, 0), /workers must be a positive integer; got 0/);
+  assert.throws(() => workerShard(1, 2, { k: 3, n: 2 }), /shard must be k\/n with 1 ≤ k ≤ n; got 3\/2/);
+});
+
+test('worker processes: one TensorFlow thread each unless set; a stop reaches workers that are training, and they write nothing half-done', async () => {
+  assert.equal(workerEnv({}).TF_NUM_INTRAOP_THREADS, '1');
+  assert.equal(workerEnv({}).EA_WORKER, '1');
+  assert.equal(workerEnv({ TF_NUM_INTRAOP_THREADS: '4' }).TF_NUM_INTRAOP_THREADS, '4');
+  const out = fresh();
+  const lib = (p: string): string => JSON.stringify(fileURLToPath(new URL(`../lib/experiments/${p}`, import.meta.url)));
+  const script = join(root, 'pool-worker.mjs');
+  writeFileSync(script, [ // what `ea run` does in a worker, on the toy experiment, with cells too long to finish
+    `import { attachToParent, workerEventSink } from ${lib('pool.ts')};`,
+    `import { runExperiment } from ${lib('runner.ts')};`,
+    `import { toyExperiment } from ${lib('toy.ts')};`,
+    `const [k, n] = process.argv.at(-1).split('/').map(Number);`,
+    `const controller = new AbortController();`,
+    `const parent = attachToParent(controller);`,
+    `const summary = await runExperiment(toyExperiment({ seeds: 2, steps: { smoke: 1e6 } }), {`,
+    `  scale: 'smoke', out: process.argv[2], shard: { k, n }, batchSeeds: 1, signal: controller.signal, onEvent: workerEventSink(parent.send, 0) });`,
+    `await parent.close({ type: 'summary', summaries: [summary] });`,
+    `process.exitCode = summary.stopped ? 130 : 0;`,
+  ].join('\n'));
+  const events: { event: WireEvent; worker: number }[] = [];
+  const lines: string[] = [];
+  let training!: () => void;
+  const bothTraining = new Promise<void>((resolve) => { training = resolve; });
+  const pool = runWorkerPool({
+    workers: 2, entry: ['--import', 'tsx', script], args: [out], cwd: fileURLToPath(new URL('..', import.meta.url)),
+    env: { ...process.env, EA_BACKEND: backend, TF_CPP_MIN_LOG_LEVEL: '2' },
+    onEvent: (event, worker) => {
+      events.push({ event, worker });
+      const stepping = new Set(events.filter((e) => e.event.type === 'step' && e.event.step >= 3).map((e) => e.worker));
+      if (stepping.size === 2) training();
+    },
+    onLine: (line) => { lines.push(line); },
+  });
+  await Promise.race([bothTraining, pool.done.then(() => { throw new Error(`workers ended early:\n${lines.join('\n')}`); })]);
+  pool.stop();
+  const deadline = setTimeout(() => pool.kill(), 60_000); // a stop that is not heard fails the test below instead of hanging it
+  const exits = await pool.done;
+  clearTimeout(deadline);
+  assert.deepEqual(exits.map((x) => [x.worker, `${x.shard.k}/${x.shard.n}`, x.code, x.summaries?.[0].stopped, x.summaries?.[0].ran]),
+    [[1, '1/2', 130, true, 0], [2, '2/2', 130, true, 0]], lines.join('\n'));
+  // Each worker trained the first cell of its share and abandoned it.
+  const started = (w: number): string[] => events.filter((e) => e.worker === w && e.event.type === 'cell-start').map((e) => (e.event as { cell: { key: string } }).cell.key);
+  assert.deepEqual([started(1), started(2)], [['mechanism=dot-product,seed=0'], ['mechanism=dot-product,seed=1']]);
+  for (const w of [1, 2]) assert.ok(events.some((e) => e.worker === w && e.event.type === 'stopped' && e.event.cell), `worker ${w} reported its abandoned cell`);
+  const dir = resultDir(out, 'ea', 'toy', 'smoke');
+  assert.deepEqual(existsSync(dir) ? readdirSync(dir) : [], []);
 });
 
 test('shards write disjoint cells that merge into the whole grid', async () => {
@@ -219,7 +331,7 @@ test('aborting (Ctrl-C) keeps the finished cells and writes nothing for the cell
   const controller = new AbortController();
   let done = 0;
   const summary = await runExperiment(experiment, {
-    scale: 'smoke', out, signal: controller.signal,
+    scale: 'smoke', out, signal: controller.signal, batchSeeds: 1,
     onEvent: (e) => {
       if (e.type === 'cell-done') done++;
       if (e.type === 'step' && done === 1 && e.step === 3) controller.abort(); // mid-way through the second cell
@@ -230,17 +342,17 @@ test('aborting (Ctrl-C) keeps the finished cells and writes nothing for the cell
   assert.deepEqual(files(resultDir(out, 'ea', 'toy', 'smoke')), ['mechanism=dot-product,seed=0.json']);
 });
 
-test('SIGKILL of a real run loses at most the cell in progress; the rerun completes to the uninterrupted result', async () => {
+for (const batchSeeds of [1, 2]) test(`SIGKILL of a real run (batchSeeds ${batchSeeds}) loses at most the cells in progress; the rerun completes to the uninterrupted result`, async () => {
   await initBackend(backend);
   const killed = fresh();
   const clean = fresh();
   const args = { seeds: 3, steps: { smoke: 40 }, evalEvery: 10 };
   const lib = (p: string): string => JSON.stringify(fileURLToPath(new URL(`../lib/experiments/${p}`, import.meta.url)));
-  const script = join(root, 'child.mjs');
+  const script = join(root, `child-${batchSeeds}.mjs`);
   writeFileSync(script, [
     `import { runExperiment } from ${lib('runner.ts')};`,
     `import { toyExperiment } from ${lib('toy.ts')};`,
-    `await runExperiment(toyExperiment(${JSON.stringify(args)}), { scale: 'smoke', out: process.argv[2], onEvent: (e) => {`,
+    `await runExperiment(toyExperiment(${JSON.stringify(args)}), { scale: 'smoke', out: process.argv[2], batchSeeds: ${batchSeeds}, onEvent: (e) => {`,
     `  if (e.type === 'cell-start' || e.type === 'cell-done') console.log(e.type, e.cell.key);`,
     `} });`,
     `console.log('finished');`,
@@ -253,7 +365,8 @@ test('SIGKILL of a real run loses at most the cell in progress; the rerun comple
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
   const exit = new Promise<NodeJS.Signals | number | null>((resolve) => child.on('exit', (code, signal) => resolve(signal ?? code)));
-  // Kill it right after the third cell starts training (two records are on disk by then).
+  // Kill it right after the third cell starts training (two records are on disk by then: the first two
+  // cells, trained one after the other or together).
   await new Promise<void>((resolve, reject) => {
     child.stdout.on('data', (d: Buffer) => {
       stdout += d.toString();
@@ -273,6 +386,8 @@ test('SIGKILL of a real run loses at most the cell in progress; the rerun comple
   const doneKeys = [...stdout.matchAll(/^cell-done (.*)$/gm)].map((m) => m[1]);
   assert.deepEqual(survived.records.map((r) => r.record.key).sort(), [...doneKeys].sort(), 'every finished cell was kept');
   assert.ok(doneKeys.length >= 2 && doneKeys.length < 6);
+  const started = (stdout.match(/^cell-start /gm) ?? []).length;
+  assert.ok(started - doneKeys.length <= batchSeeds, `${started - doneKeys.length} cells in progress lost, at most ${batchSeeds}`);
   const kept = new Map(survived.records.map((r) => [r.record.key, r.record.checksum]));
 
   const resumed = await runExperiment(toyExperiment(args), { scale: 'smoke', out: killed });

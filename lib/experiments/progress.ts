@@ -32,8 +32,18 @@ export function formatEta(ms: number): string {
   return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
 }
 
+/** What `progressReporter` returns. */
+export interface ProgressReporter {
+  /** The listener for `RunOptions.onEvent`. */
+  onEvent(event: RunEvent): void;
+  /** Prints a line of other output (e.g. a worker's warning) without breaking the progress bar. */
+  note(text: string): void;
+  /** Finishes the progress line; call it at the end. */
+  done(): void;
+}
+
 /** A listener for `RunOptions.onEvent` that prints progress; call `done()` at the end to finish the line. */
-export function progressReporter(options: ProgressOptions = {}): { onEvent(event: RunEvent): void; done(): void } {
+export function progressReporter(options: ProgressOptions = {}): ProgressReporter {
   const stream = options.stream ?? process.stderr;
   const tty = options.tty ?? Boolean(stream.isTTY);
   const heartbeatMs = options.heartbeatMs ?? 30_000;
@@ -137,11 +147,23 @@ export function progressReporter(options: ProgressOptions = {}): { onEvent(event
           finish(event.cell);
           line(`${experiment}: ${doneCells}/${cells} ${event.cell.key} FAILED: ${event.error}`);
           break;
+        case 'fallback':
+          for (const cell of event.cells) {
+            const a = active.get(cell.key);
+            if (a) a.step = 0;
+          }
+          line(`warning: ${event.cells.length} cells could not be trained together (${event.error}); training them one at a time`);
+          draw(true);
+          break;
         case 'stopped':
           if (event.cell) finish(event.cell);
           line(`${experiment}: stopped${event.cell ? ` (cell ${event.cell.key} abandoned, not written)` : ''}; ${doneCells} finished cells are saved`);
           break;
       }
+    },
+    note(text: string): void {
+      line(text);
+      draw(true);
     },
     done(): void {
       if (tty && drawn) stream.write('\r\x1b[K');

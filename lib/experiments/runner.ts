@@ -6,11 +6,16 @@
  *     a valid record with the same config hash exists  → skip it
  *     else train it (createTask, createModel, train) and write <dir>/<key>.json atomically
  *
+ * Cells that differ only in their seeds are trained together as replicas of one stacked model
+ * (`trainBatched`, bit-identical to one at a time), up to `batchSeeds` at once: by default 8 on
+ * tfjs-node and 1 (no batching) on wasm and cpu, where batched kernels are slower (bench/README.md).
+ *
  * Crash safety: a record is written only when its cell is complete, with temp file + fsync + rename,
- * so killing the process (even SIGKILL) at any moment loses at most the cell in progress, and a rerun
- * continues where it stopped. A record that is unreadable, fails its checksum, or was made by a
- * different config (changed experiment definition) is reported and its cell is run again.
- * Aborting `signal` (Ctrl-C in `ea run`) stops the cell in progress without writing it.
+ * so killing the process (even SIGKILL) at any moment loses at most the cells in progress (one, or
+ * up to `batchSeeds` trained together), and a rerun continues where it stopped. A record that is
+ * unreadable, fails its checksum, or was made by a different config (changed experiment definition)
+ * is reported and its cell is run again. Aborting `signal` (Ctrl-C in `ea run`) stops the cells in
+ * progress without writing them. Several processes can share a grid (`shard`; `ea run --workers`).
  *
  * ```ts
  * const summary = await runExperiment(getExperiment('ea-single'), { scale: 'quick', seeds: 3, out: '/tmp/r' });
@@ -24,6 +29,7 @@ import { parameterCount, type SequenceModel } from '../models/model.js';
 import { disposeParams, initParams, saveParams } from '../models/params.js';
 import { createModel, type ModelSpec } from '../models/registry.js';
 import type { EvalRecord } from '../train/checkpoint.js';
+import { recommendedParallelism } from '../bench/workers.js';
 import { trainBatched } from '../train/batched.js';
 import { train, type EvalEvent, type StepEvent, type TrainerArgs, type TrainResult } from '../train/trainer.js';
 import { expandGrid, stableJson, type ExpandOptions } from './grid.js';
@@ -49,8 +55,10 @@ export interface RunOptions extends ExpandOptions {
   rerun?: boolean;
   /**
    * Train up to this many cells that differ only in their seeds together, as replicas of one stacked
-   * model (`trainBatched`: the same numbers as one at a time; 3 seeds measured 1.1–1.7× faster). A SIGKILL then
-   * loses up to this many cells in progress. Default 1 (one cell at a time).
+   * model (`trainBatched`: the same numbers as one at a time; on tfjs-node 8 together give 1.8–2.7× the
+   * model-steps per second of one at a time, 1.0–2.2× with one TensorFlow thread; bench/README.md).
+   * A SIGKILL then loses up to this many cells in progress. Default
+   * `recommendedParallelism(backend).replicasPerRun`: 8 on tfjs-node, 1 (one cell at a time) on wasm and cpu.
    */
   batchSeeds?: number;
   /** Stops after the cell in progress is abandoned (not written). */
@@ -67,6 +75,8 @@ export type RunEvent =
   | { type: 'eval'; cell: Cell; eval: EvalRecord }
   | { type: 'cell-done'; cell: Cell; record: ResultRecord; path: string }
   | { type: 'cell-failed'; cell: Cell; error: string }
+  /** The cells could not be trained together (trainBatched rejected the whole group); they are trained one at a time. */
+  | { type: 'fallback'; cells: Cell[]; error: string }
   | { type: 'stopped'; cell: Cell | undefined };
 
 export interface RunSummary {
@@ -122,8 +132,7 @@ export function planRun(experiment: Experiment, options: RunOptions): { dir: str
 /** Runs `experiment` at `options.scale`; see the file comment. */
 export async function runExperiment(experiment: Experiment, options: RunOptions): Promise<RunSummary> {
   const started = performance.now();
-  if (options.backend) await initBackend(options.backend);
-  else await backendInfo();
+  const info = options.backend ? await initBackend(options.backend) : await backendInfo();
   const { dir, cells, todo, problems } = planRun(experiment, options);
   removeStaleTempFiles(dir);
   const emit = options.onEvent ?? ((): void => {});
@@ -138,7 +147,7 @@ export async function runExperiment(experiment: Experiment, options: RunOptions)
     ran: 0, failed: 0, errors: [], problems, stopped: false, wallTimeMs: 0,
   };
   const shard = options.shard ? `${options.shard.k}/${options.shard.n}` : '1/1';
-  const groups = seedGroups(todo, options.batchSeeds ?? 1);
+  const groups = seedGroups(todo, options.batchSeeds ?? recommendedParallelism(info.backend).replicasPerRun);
   let position = 0;
   for (const group of groups) {
     if (options.signal?.aborted) {
@@ -219,12 +228,19 @@ export async function runCell(cell: Cell, ctx: CellContext): Promise<{ record: R
   return outcome;
 }
 
+/** The training functions `runGroup` uses (replaceable in tests). */
+export interface GroupTrainers {
+  trainBatched?: typeof trainBatched;
+}
+
 /**
  * Trains cells with equal specs apart from their seeds (see `seedGroups`) — one alone with `train`,
  * several together with `trainBatched` — and writes each finished cell's record. A diverged run (NaN
  * loss) is a result too: written with stop reason 'diverged' and the accuracy of its last evaluation.
+ * If `trainBatched` rejects the group as a whole (the replicas cannot be stacked, e.g. their batches
+ * differ in shape), the cells are trained one at a time instead (a 'fallback' event says so).
  */
-export async function runGroup(cells: readonly Cell[], ctx: CellContext): Promise<CellOutcome[]> {
+export async function runGroup(cells: readonly Cell[], ctx: CellContext, trainers: GroupTrainers = {}): Promise<CellOutcome[]> {
   const startedAt = new Date().toISOString();
   const outcomes: CellOutcome[] = cells.map(() => ({ error: 'not run' }));
   const tasks: (TaskSource | undefined)[] = cells.map((cell, i) => {
@@ -249,6 +265,7 @@ export async function runGroup(cells: readonly Cell[], ctx: CellContext): Promis
     return outcomes;
   }
   const settled: PromiseSettledResult<TrainResult>[] = [];
+  let groupError: string | undefined;
   try {
     const measures = live.map((i) => initialMeasures(model, cells[i].spec));
     const evals: EvalRecord[][] = live.map(() => []);
@@ -275,9 +292,14 @@ export async function runGroup(cells: readonly Cell[], ctx: CellContext): Promis
         (value): PromiseSettledResult<TrainResult> => ({ status: 'fulfilled', value }),
         (reason: unknown): PromiseSettledResult<TrainResult> => ({ status: 'rejected', reason })));
     } else {
-      settled.push(...await trainBatched(model, replicas));
+      try {
+        settled.push(...await (trainers.trainBatched ?? trainBatched)(model, replicas));
+      } catch (err) {
+        groupError = message(err); // a caller error for the whole group: no replica has a result
+      }
     }
     for (const [k, i] of live.entries()) {
+      if (groupError !== undefined) break;
       const s = settled[k];
       try {
         const result = s.status === 'fulfilled' ? s.value : undefined;
@@ -289,11 +311,18 @@ export async function runGroup(cells: readonly Cell[], ctx: CellContext): Promis
         outcomes[i] = { error: message(err) };
       }
     }
-    return outcomes;
   } finally {
     for (const s of settled) if (s.status === 'fulfilled') disposeParams(s.value.params);
     model.dispose();
   }
+  if (groupError !== undefined) {
+    ctx.emit({ type: 'fallback', cells: live.map((i) => cells[i]), error: groupError });
+    for (const i of live) {
+      if (ctx.signal?.aborted) outcomes[i] = 'stopped';
+      else [outcomes[i]] = await runGroup([cells[i]], ctx, trainers);
+    }
+  }
+  return outcomes;
 }
 
 /** The measures of a cell with their at-initialisation values filled in. */
