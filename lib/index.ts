@@ -62,3 +62,6 @@ export * from './experiments/toy.js';
 export { EA_EXPERIMENTS, EA_MECHANISMS, EA_RULE_SETS } from './experiments/ea.js';
 export { TS_EXPERIMENTS, TS_ARCHITECTURES, TS_MECHANISMS, TS_ABLATIONS, TS_LEARNING_RATES } from './experiments/ts.js';
 export { COG_EXPERIMENTS, lmAttention } from './experiments/cog.js';
+// ea analysis (notebook 01: frontier, grid completeness, run timing, query–key geometry, figures)
+export * from './experiments/ea-analysis.js';
+export * from './plots/ladder.js';
