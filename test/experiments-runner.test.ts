@@ -85,8 +85,8 @@ test('run writes one valid record per cell with the documented fields, and leaks
   const dir = resultDir(out, 'ea', 'toy', 'smoke');
   assert.equal(summary.dir, dir);
   assert.deepEqual(files(dir), [
-    'mechanism=dot-product,seed=0.json', 'mechanism=dot-product,seed=0.model.json', 'mechanism=dot-product,seed=1.json',
-    'mechanism=expressive,seed=0.json', 'mechanism=expressive,seed=0.model.json', 'mechanism=expressive,seed=1.json',
+    'mechanism=dot-product,seed=0.json', 'mechanism=dot-product,seed=0.model.json.gz', 'mechanism=dot-product,seed=1.json',
+    'mechanism=expressive,seed=0.json', 'mechanism=expressive,seed=0.model.json.gz', 'mechanism=expressive,seed=1.json',
   ]);
   assert.equal(events[0], 'plan');
   assert.equal(events.filter((t) => t === 'cell-done').length, 4);
@@ -110,7 +110,7 @@ test('run writes one valid record per cell with the documented fields, and leaks
   assert.deepEqual(r.model.config.attention, ['expressive']);
   assert.equal(r.task.vocabSize, 6);
   assert.equal(r.modelFile, null);
-  assert.equal(records.find((x) => x.record.key === 'mechanism=expressive,seed=0')!.record.modelFile, 'mechanism=expressive,seed=0.model.json');
+  assert.equal(records.find((x) => x.record.key === 'mechanism=expressive,seed=0')!.record.modelFile, 'mechanism=expressive,seed=0.model.json.gz');
   assert.ok(r.lossCurve.length > 0 && r.lossCurve.length <= 50);
 
   // The kept model is the trained one: re-evaluating it gives the record's final accuracy.

@@ -61,6 +61,22 @@ for (const backend of BACKENDS) {
       [params, loaded, other, reloaded].forEach(disposeParams);
     });
 
+    it('a path ending in .gz is written gzip-compressed and reads back to the same values', () => {
+      const model = new Transformer(ARGS);
+      const params = initParams(model, 7);
+      const plain = join(dir, backend, 'gz-plain.json');
+      const gz = join(dir, backend, 'gz-model.json.gz');
+      saveParams(plain, model, params);
+      saveParams(gz, model, params);
+      const bytes = readFileSync(gz);
+      assert.deepEqual([bytes[0], bytes[1]], [0x1f, 0x8b], 'not a gzip stream');
+      assert.ok(bytes.length < readFileSync(plain).length, 'the gzipped file is not smaller');
+      assert.deepEqual(readSavedModel(gz), readSavedModel(plain));
+      const loaded = deserializeParams(model, readSavedModel(gz), gz);
+      assert.deepEqual(allValues(loaded), allValues(params));
+      [params, loaded].forEach(disposeParams);
+    });
+
     it('float32 bit patterns survive: −0, denormals, extremes, NaN, ±∞', () => {
       const special = Float32Array.from([-0, 1e-45, -1.17549435e-38, 3.4028235e38, -3.4028235e38, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 0.1, 1 / 3]);
       const decoded = decodeFloat32(encodeFloat32(special), special.length, 'special');
@@ -131,6 +147,12 @@ describe('parameter files: clear errors', () => {
       const truncated = join(dir2, 'truncated.json');
       writeFileSync(truncated, text.slice(0, Math.floor(text.length / 2)));
       assert.throws(() => readSavedModel(truncated), (err: Error) => err.message.startsWith(`${truncated}: cannot read saved parameters`));
+      const gz = join(dir2, 'full.json.gz');
+      saveParams(gz, model, deserializeParams(model, good));
+      const gzTruncated = join(dir2, 'truncated.json.gz');
+      const gzBytes = readFileSync(gz);
+      writeFileSync(gzTruncated, gzBytes.subarray(0, Math.floor(gzBytes.length / 2)));
+      assert.throws(() => readSavedModel(gzTruncated), (err: Error) => err.message.startsWith(`${gzTruncated}: cannot read saved parameters`));
       const missing = join(dir2, 'nope.json');
       assert.throws(() => readSavedModel(missing), (err: Error) => err.message.startsWith(`${missing}: cannot read saved parameters`) && /ENOENT/.test(err.message));
     } finally {

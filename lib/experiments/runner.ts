@@ -24,6 +24,7 @@
  */
 import { cpus } from 'node:os';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { basename } from 'node:path';
 import { backendInfo, initBackend, type BackendName } from '../backend.js';
 import { parameterCount, type SequenceModel } from '../models/model.js';
 import { disposeParams, initParams, saveParams } from '../models/params.js';
@@ -354,7 +355,7 @@ async function finishCell(
   let modelFile: string | null = null;
   if (cell.options.keepModel && result) {
     saveParams(modelPath(ctx.dir, cell.key), model, result.params);
-    modelFile = `${cell.key}.model.json`;
+    modelFile = basename(modelPath(ctx.dir, cell.key));
   }
   const steps = result?.steps ?? (last?.step ?? 0);
   const wallTimeMs = result?.wallTimeMs ?? 0;

@@ -2,7 +2,7 @@
  * Where results live and how they are read back.
  *
  *   <root>/<paper>/<experiment>/<scale>/<cell key>.json         one record per finished cell
- *   <root>/<paper>/<experiment>/<scale>/<cell key>.model.json   its trained parameters, when kept
+ *   <root>/<paper>/<experiment>/<scale>/<cell key>.model.json.gz   its trained parameters (gzipped JSON), when kept
  *
  * `<root>` is `data/` at the top of the repository by default (EA_DATA_DIR overrides it). Each file is
  * written atomically (temp file + fsync + rename), so a reader — or a rerun after SIGKILL — sees either
@@ -28,7 +28,7 @@ export function resultDir(root: string, paper: Paper, experiment: string, scale:
 }
 
 export const RECORD_SUFFIX = '.json';
-export const MODEL_SUFFIX = '.model.json';
+export const MODEL_SUFFIX = '.model.json.gz';
 
 export function recordPath(dir: string, key: string): string {
   return join(dir, `${key}${RECORD_SUFFIX}`);

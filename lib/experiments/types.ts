@@ -79,7 +79,7 @@ export interface CellSpec {
 
 /** Per-cell options that do not change the numbers (not hashed). */
 export interface CellOptions {
-  /** Save the trained parameters next to the record (`<key>.model.json`), for attention maps and probes. Default false. */
+  /** Save the trained parameters next to the record (`<key>.model.json.gz`), for attention maps and probes. Default false. */
   keepModel?: boolean;
 }
 
