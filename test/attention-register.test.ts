@@ -75,14 +75,16 @@ describe(`registerAttentionRule on ${backend}`, () => {
   });
 
   it('trains through the experiment runner, seed-batched, and its records load', async () => {
-    const experiment = toyExperiment({ name: 'register', mechanisms: ['test-quartic'], seeds: 2 });
+    // Filed as a study of one's own: data/study/<name>/<scale>.
+    const experiment = toyExperiment({ name: 'register', paper: 'study', mechanisms: ['test-quartic'], seeds: 2 });
     const summary = await runExperiment(experiment, { scale: 'smoke', out: root });
+    assert.equal(summary.dir, join(root, 'study', 'register', 'smoke'));
     assert.equal(summary.failed, 0, JSON.stringify(summary.errors));
     assert.equal(summary.ran, 2);
     const loaded = loadResults(summary.dir, { quiet: true });
     assert.equal(loaded.records.length, 2);
     assert.ok(loaded.records.every((record) => record.spec.model.kind === 'transformer' && record.spec.model.attention === 'test-quartic'));
-    assert.ok(loaded.records.every((record) => Number.isFinite(record.finalAccuracy)));
+    assert.ok(loaded.records.every((record) => Number.isFinite(record.finalAccuracy) && record.paper === 'study'));
   });
 
   it('re-registering replaces the rule (a notebook cell run twice)', () => {

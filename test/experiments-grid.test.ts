@@ -122,7 +122,7 @@ test('record decoding rejects damaged text with a reason', () => {
     ['{"format": "expressive-attention/result@1", "paper": "ea"', /not valid JSON \(truncated or damaged\?\)/],
     ['[]', /not a JSON object/],
     ['{"format": "other"}', /format is "other"/],
-    ['{"format": "expressive-attention/result@1", "paper": "xx"}', /field 'paper' must be one of ea, ts, cog/],
+    ['{"format": "expressive-attention/result@1", "paper": "xx"}', /field 'paper' must be one of ea, ts, cog, study/],
   ];
   for (const [text, re] of cases) assert.throws(() => decodeRecord(text), re);
 });

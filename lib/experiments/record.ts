@@ -11,8 +11,8 @@ import type { BackendInfo } from '../backend.js';
 import type { EvalRecord, LossPoint } from '../train/checkpoint.js';
 import type { StopReason } from '../train/trainer.js';
 import { sha256, stableJson } from './grid.js';
-import type { CellSpec, GridPoint, Paper, Scale } from './types.js';
-import { PAPERS, SCALES } from './types.js';
+import type { CellSpec, GridPoint, ResultGroup, Scale } from './types.js';
+import { RESULT_GROUPS, SCALES } from './types.js';
 
 export const RESULT_FORMAT = 'expressive-attention/result@1';
 
@@ -47,7 +47,7 @@ export interface MeasureResult {
 
 export interface ResultRecord {
   format: typeof RESULT_FORMAT;
-  paper: Paper;
+  paper: ResultGroup;
   experiment: string;
   scale: Scale;
   /** The cell key (also the file name without `.json`). */
@@ -168,7 +168,7 @@ export function decodeRecord(text: string): ResultRecord {
   const need = (field: string, ok: (v: unknown) => boolean, what: string): void => {
     if (!ok(obj[field])) throw new Error(`field '${field}' must be ${what}; got ${JSON.stringify(obj[field])?.slice(0, 80)}`);
   };
-  need('paper', (v) => (PAPERS as readonly unknown[]).includes(v), `one of ${PAPERS.join(', ')}`);
+  need('paper', (v) => (RESULT_GROUPS as readonly unknown[]).includes(v), `one of ${RESULT_GROUPS.join(', ')}`);
   need('scale', (v) => (SCALES as readonly unknown[]).includes(v), `one of ${SCALES.join(', ')}`);
   for (const f of ['experiment', 'key', 'configHash', 'stopReason', 'shard', 'startedAt', 'finishedAt', 'checksum']) need(f, isStr, 'a string');
   for (const f of ['steps', 'maxSteps', 'wallTimeMs', 'msPerStep', 'finalAccuracy', 'bestAccuracy', 'bestStep']) need(f, isNum, 'a number');

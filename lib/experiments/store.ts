@@ -15,7 +15,7 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { decodeRecord, encodeRecord, type ResultRecord } from './record.js';
-import type { Paper, Scale } from './types.js';
+import type { ResultGroup, Scale } from './types.js';
 
 /** The repository's `data/` directory (from this file: lib/experiments or dist/experiments → ../../data), or EA_DATA_DIR. */
 export function defaultDataDir(): string {
@@ -23,7 +23,7 @@ export function defaultDataDir(): string {
 }
 
 /** The directory of one experiment's results at one scale. */
-export function resultDir(root: string, paper: Paper, experiment: string, scale: Scale): string {
+export function resultDir(root: string, paper: ResultGroup, experiment: string, scale: Scale): string {
   return join(root, paper, experiment, scale);
 }
 

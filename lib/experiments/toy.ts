@@ -7,13 +7,13 @@
  * await runExperiment(experiment, { scale: 'smoke', out: '/tmp/toy' });
  * ```
  */
-import type { Experiment, GridDef, Paper, Scale } from './types.js';
+import type { Experiment, GridDef, ResultGroup, Scale } from './types.js';
 
 export interface ToyExperimentArgs {
   /** Experiment name. Default 'toy'. */
   name?: string;
-  /** Paper directory it files under. Default 'ea'. */
-  paper?: Paper;
+  /** Results group it files under (`data/<paper>/…`). Default 'ea'. */
+  paper?: ResultGroup;
   /** Attention rules compared. Default ['dot-product', 'expressive']. */
   mechanisms?: string[];
   /** Seeds per cell. Default 2. */

@@ -38,6 +38,10 @@ import type { ExperimentTaskSpec } from './tasks.js';
 export const PAPERS = ['ea', 'ts', 'cog'] as const;
 export type Paper = (typeof PAPERS)[number];
 
+/** Where an experiment files its results (`data/<group>/<experiment>/<scale>/`): a paper, or 'study' for a study of your own. */
+export const RESULT_GROUPS = [...PAPERS, 'study'] as const;
+export type ResultGroup = (typeof RESULT_GROUPS)[number];
+
 export const SCALES = ['smoke', 'quick', 'full'] as const;
 export type Scale = (typeof SCALES)[number];
 
@@ -98,7 +102,8 @@ export interface GridDef {
 export interface Experiment {
   /** Unique, file-name safe (used in `data/<paper>/<name>/<scale>/`). */
   name: string;
-  paper: Paper;
+  /** The paper it reproduces, or 'study' (results in `data/study/`). */
+  paper: ResultGroup;
   /** One or two sentences: what it measures and what it is for (shown by `ea list`). */
   description: string;
   scales: Readonly<Record<Scale, GridDef>>;
@@ -107,7 +112,7 @@ export interface Experiment {
 /** One expanded cell of an experiment at a scale. */
 export interface Cell {
   experiment: string;
-  paper: Paper;
+  paper: ResultGroup;
   scale: Scale;
   /** Position in the expanded (and filtered) grid; shards split by it. */
   index: number;
