@@ -65,3 +65,5 @@ export { COG_EXPERIMENTS, lmAttention } from './experiments/cog.js';
 // ea analysis (notebook 01: frontier, grid completeness, run timing, query–key geometry, figures)
 export * from './experiments/ea-analysis.js';
 export * from './plots/ladder.js';
+// cog analysis (notebook 03: the rule on given scores, signed offset profiles, deletion pattern, collapse curves, bits per character)
+export * from './experiments/cog-analysis.js';
