@@ -16,7 +16,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { ParamMap, SequenceModel } from '../models/model.js';
-import { IARC_LABELS, IARC_TASKS, iarcRule } from '../tasks/iarc.js';
+import { IARC_LABELS, IARC_TASKS, readIarc } from '../tasks/iarc.js';
 import type { BatchData } from '../train/data.js';
 import { aggregate, type Summary } from './results.js';
 
@@ -118,7 +118,7 @@ export function batchWindow(batch: BatchData, row: number): number[] {
 /**
  * For each token of an IARC window, the window position of the earlier token its rule copies:
  * reverse copy (R) and context (C) tokens copy one earlier number; every other token (I, A, control,
- * seed, undetermined) gets −1. Mirrors `iarcRule` (and checks against it):
+ * seed, undetermined) gets −1 (`readIarc`, which also checks every determined token against its rule):
  *
  *   R, k-th number after the control: the k-th most recent number before the control
  *   C: the number after the most recent earlier occurrence of the previous number (controls skipped)
@@ -127,43 +127,7 @@ export function batchWindow(batch: BatchData, row: number): number[] {
  * 14..17 copy positions 12, 11, 10, 9; the first C token (19) copies position 10.
  */
 export function iarcCopySources(tokens: readonly number[], N: number): number[] {
-  const history: number[] = [];
-  const at: number[] = []; // window position of each history entry
-  const source: number[] = [];
-  let current = -1;
-  let k = 0;
-  let before = 0;
-  tokens.forEach((tok, j) => {
-    if (!Number.isInteger(tok) || tok < 0 || tok >= N + 4) throw new Error(`token ${j} (${tok}) is outside the IARC vocabulary 0..${N + 3}`);
-    if (tok >= N) {
-      current = tok - N;
-      k = 0;
-      before = history.length;
-      source.push(-1);
-      return;
-    }
-    let src = -1;
-    if (current >= 0) {
-      k++;
-      const task = IARC_TASKS[current];
-      const value = iarcRule(task, history, k, before, N);
-      if (value !== undefined && value !== tok) throw new Error(`token ${j} is ${tok} but the ${IARC_LABELS[current]} rule gives ${value}`);
-      if (value !== undefined && task === 'R') src = at[before - k];
-      if (value !== undefined && task === 'C') {
-        const n = history.length;
-        for (let m = n - 2; m >= 0; m--) {
-          if (history[m] === history[n - 1]) {
-            src = at[m + 1];
-            break;
-          }
-        }
-      }
-    }
-    source.push(src);
-    history.push(tok);
-    at.push(j);
-  });
-  return source;
+  return readIarc(tokens, N).source;
 }
 
 /** The attention weights of one layer for a batch: row-major [B, H, T, T] (row = query, column = key). */

@@ -131,6 +131,8 @@ export interface IarcReading {
   task: number[];
   /** True where the token is a number its rule determines from the earlier tokens of the window. */
   determined: boolean[];
+  /** For a determined reverse-copy or context token: the window position of the number it copies; else −1. */
+  source: number[];
 }
 
 /**
@@ -139,9 +141,11 @@ export interface IarcReading {
  */
 export function readIarc(tokens: readonly number[], N: number): IarcReading {
   const history: number[] = [];
+  const at: number[] = []; // window position of each history entry
   const roles: string[] = [];
   const task: number[] = [];
   const determined: boolean[] = [];
+  const source: number[] = [];
   let current = -1;
   let k = 0;
   let before = 0;
@@ -154,24 +158,31 @@ export function readIarc(tokens: readonly number[], N: number): IarcReading {
       roles.push('c');
       task.push(current);
       determined.push(false);
+      source.push(-1);
       return;
     }
     task.push(current);
+    let src = -1;
     if (current < 0) {
       roles.push('s');
       determined.push(false);
     } else {
       k++;
-      const value = iarcRule(IARC_TASKS[current], history, k, before, N);
+      const subtask = IARC_TASKS[current];
+      const value = iarcRule(subtask, history, k, before, N);
       if (value !== undefined && value !== tok) {
         throw new Error(`token ${j} is ${tok} but the ${IARC_LABELS[current]} rule gives ${value}`);
       }
-      roles.push(value === undefined ? '?' : IARC_TASKS[current]);
+      roles.push(value === undefined ? '?' : subtask);
       determined.push(value !== undefined);
+      if (value !== undefined && subtask === 'R') src = at[before - k];
+      if (value !== undefined && subtask === 'C') src = at[history.lastIndexOf(history[history.length - 1], history.length - 2) + 1];
     }
+    source.push(src);
     history.push(tok);
+    at.push(j);
   });
-  return { roles, task, determined };
+  return { roles, task, determined, source };
 }
 
 export interface IarcSegment {
