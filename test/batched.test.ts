@@ -264,6 +264,69 @@ for (const backend of backends) {
   });
 }
 
+test('a large flat buffer (235 k parameters): the gradient norm and update of a lane are exactly a single run\'s', async () => {
+  // Long reductions are where threads split work differently for one lane and for several.
+  for (const backend of backends) {
+    await initBackend(backend);
+    const model = createModel({ kind: 'mlp', vocabSize: 20, contextLength: 32, hiddenSizes: [256, 256] });
+    const S = 3;
+    const params = Array.from({ length: S }, (_, s) => initParams(model, s + 1));
+    const B = 2;
+    const T = 32;
+    const batch = (s: number, k: number): BatchData => ({
+      batchSize: B, length: T, inputs: Int32Array.from({ length: B * T }, (_, i) => (i * (s + 3) + k) % 20),
+      targets: Int32Array.from({ length: B * T }, (_, i) => (i * 7 + s + k) % 20), scored: new Uint8Array(B * T).fill(1),
+    });
+    const settings = { learningRate: 1e-2, weightDecay: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, clipNorm: 0.5 };
+    const one = new StackedTrainer(model, [{ params: params[0] }]);
+    const many = new StackedTrainer(model, params.map((p) => ({ params: p })));
+    for (let k = 0; k < 2; k++) {
+      const [a] = one.step([batch(0, k)], [B * T], [settings]);
+      const [b] = many.step(Array.from({ length: S }, (_, s) => batch(s, k)), Array(S).fill(B * T), Array(S).fill(settings));
+      assert.equal(b.gradNorm, a.gradNorm, `${backend}, step ${k}: gradient norm`);
+      assert.equal(b.loss, a.loss, `${backend}, step ${k}: loss`);
+    }
+    assert.deepEqual(many.lane(0).params, one.lane(0).params, `${backend}: parameters after 2 steps`);
+    one.dispose();
+    many.dispose();
+    params.forEach(disposeParams);
+    model.dispose();
+  }
+});
+
+/** `toy(seed)` whose training batches get 8 rows from step `from` on (lanes can then no longer be stacked). */
+function reshapedFrom(seed: number, from: number): DataSource {
+  const small = toy(seed);
+  const large = toy(seed, 8);
+  return { vocabSize: small.vocabSize, contextLength: small.contextLength, labelNames: small.labelNames, evalBatches: () => small.evalBatches(), trainBatch: (step) => (step < from ? small : large).trainBatch(step) };
+}
+
+test('a batched run that throws part-way frees the finished replicas\' parameters', async () => {
+  for (const backend of backends) {
+    await initBackend(backend);
+    const model = createModel(MODELS['transformer, dot-product']);
+    const args: TrainerArgs = { ...BASE, steps: 4 };
+    const before = tf.memory().numTensors;
+    // Replica 0 finishes after 2 steps (its parameters are then a result); at step 3 the other two
+    // replicas' batches differ in shape, which rejects the whole run.
+    await assert.rejects(trainBatched(model, [
+      { data: toy(1), args: { ...args, steps: 2 } },
+      { data: toy(2), args },
+      { data: reshapedFrom(3, 2), args },
+    ]), /lanes need batches of one shape/);
+    assert.equal(tf.memory().numTensors, before, `${backend}: tensors leaked by a run that threw`);
+    // The same across groups: the first group finishes, the second throws.
+    await assert.rejects(trainBatched(model, [
+      { data: toy(1), args },
+      { data: toy(2), args },
+      { data: toy(3), args },
+      { data: reshapedFrom(4, 1), args },
+    ], { maxReplicas: 2 }), /lanes need batches of one shape/);
+    assert.equal(tf.memory().numTensors, before, `${backend}: tensors leaked by a later group that threw`);
+    model.dispose();
+  }
+});
+
 test('trainSeeds, maxReplicas and errors', async () => {
   await initBackend(backends[0]);
   const model = createModel(MODELS['lstm, 2 layers']);

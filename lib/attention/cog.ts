@@ -9,7 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { AttentionRule } from './rule.js';
-import { maskedSoftmax } from './rule.js';
+import { maskedSoftmax, rowCentred } from './rule.js';
 
 export const cog: AttentionRule = {
   name: 'cog',
@@ -17,4 +17,14 @@ export const cog: AttentionRule = {
   defaultScale: 'inverse-sqrt-head',
   signed: true,
   weights: (scores, mask) => tf.mul(tf.sign(scores), maskedSoftmax(tf.abs(scores), mask)),
+  gradient: {
+    forward: (scores, mask) => {
+      const signs = tf.sign(scores); // [..., T, T]
+      const weights = tf.mul(signs, maskedSoftmax(tf.abs(scores), mask)); // [..., T, T]
+      return { weights, saved: [weights, signs] };
+    },
+    // p = softmax(|s|), α = σ·p, d|s|/ds = σ (0 at s = 0, as PyTorch's abs):
+    // ∂L/∂s_ij = σ_ij·p_ij·(σ_ij·dα_ij − Σ_k α_ik·dα_ik) = α_ij·(σ_ij·dα_ij − Σ_k α_ik·dα_ik)
+    backward: (dWeights, [weights, signs]) => tf.mul(weights, rowCentred(dWeights, weights, signs)),
+  },
 };

@@ -8,7 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { AttentionRule, AttentionRuleOptions } from './rule.js';
-import { DEFAULT_TEMPERATURE, maskScores, maskedSoftmax } from './rule.js';
+import { DEFAULT_TEMPERATURE, maskScores, maskedSoftmax, rowCentred } from './rule.js';
 
 export function expressiveSoftmax(options: AttentionRuleOptions = {}): AttentionRule {
   const temperature = options.temperature ?? DEFAULT_TEMPERATURE;
@@ -21,5 +21,15 @@ export function expressiveSoftmax(options: AttentionRuleOptions = {}): Attention
     defaultScale: 'inverse-sqrt-head',
     signed: false,
     weights: (scores, mask) => maskedSoftmax(tf.div(tf.square(maskScores(scores, mask)), temperature), mask),
+    gradient: {
+      forward: (scores, mask) => {
+        const masked = maskScores(scores, mask); // [..., T, T], s_m
+        const weights = maskedSoftmax(tf.div(tf.square(masked), temperature), mask);
+        return { weights, saved: [weights, masked] };
+      },
+      // ∂L/∂logit = α·(dα − Σ α·dα), logit = s_m²/τ: ∂L/∂s = ∂L/∂logit · 2s_m/τ (zero on masked keys).
+      backward: (dWeights, [weights, masked]) =>
+        tf.mul(tf.mul(weights, rowCentred(dWeights, weights)), tf.mul(masked, 2 / temperature)),
+    },
   };
 }

@@ -52,6 +52,54 @@ export interface AttentionRule {
   readonly signed: boolean;
   /** scores [..., T, T] → weights [..., T, T]; masked entries exactly 0; differentiable in scores. */
   weights(scores: tf.Tensor, mask: AttentionMask): tf.Tensor;
+  /**
+   * Optional closed-form gradient, used by the training engine (`ruleWeights`, and the fused attention
+   * block of `models/stacked-transformer.ts`): a handful of kernels instead of the dozens tfjs's
+   * autodiff of `weights` dispatches. A rule without it is differentiated by autodiff, so a new rule
+   * still needs only `weights`. Tests check it against autodiff, finite differences and PyTorch.
+   */
+  readonly gradient?: RuleGradient;
+}
+
+/**
+ * A rule's weights together with their gradient in closed form.
+ *
+ *   forward   the weights exactly as `weights` computes them (same ops, same numbers), plus the
+ *             intermediate tensors `backward` reads (e.g. the weights, the masked scores, the row sums)
+ *   backward  ∂L/∂α [..., T, T] → ∂L/∂s [..., T, T] (zero on masked keys)
+ */
+export interface RuleGradient {
+  forward(scores: tf.Tensor, mask: AttentionMask): { weights: tf.Tensor; saved: tf.Tensor[] };
+  backward(dWeights: tf.Tensor, saved: tf.Tensor[], mask: AttentionMask): tf.Tensor;
+}
+
+/**
+ * The weights of `rule`, differentiated by its closed-form `gradient` when it has one (by autodiff
+ * otherwise). Same values as `rule.weights`.
+ */
+export function ruleWeights(rule: AttentionRule, scores: tf.Tensor, mask: AttentionMask): tf.Tensor {
+  const g = rule.gradient;
+  if (!g) return rule.weights(scores, mask);
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const save = args[1] as tf.GradSaveFunc;
+    const { weights, saved } = g.forward(args[0] as tf.Tensor, mask);
+    save(saved);
+    return { value: weights, gradFunc: (dy: tf.Tensor, kept: tf.Tensor[]) => g.backward(dy, kept, mask) };
+  });
+  return op(scores);
+}
+
+/**
+ * The part of every rule's gradient that comes from normalising a row: for weights α = σ·p with p a
+ * softmax or a ratio e/Σe and σ = sign(s) or 1,
+ *
+ *   g_j = σ_j·dα_j − Σ_k α_k·dα_k        (so ∂L/∂logit = p·g for a softmax, ∂L/∂e = g/Σe for a ratio)
+ *
+ * `signs` is σ (omit for unsigned rules). [..., T, T]; three or four kernels.
+ */
+export function rowCentred(dWeights: tf.Tensor, weights: tf.Tensor, signs?: tf.Tensor): tf.Tensor {
+  const inner = tf.sum(tf.mul(weights, dWeights), -1, true); // [..., T, 1]
+  return tf.sub(signs ? tf.mul(signs, dWeights) : dWeights, inner); // [..., T, T]
 }
 
 /** The causal mask for context length T (lower-triangular, including the diagonal). */

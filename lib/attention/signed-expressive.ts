@@ -7,8 +7,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { AttentionRule, AttentionRuleOptions } from './rule.js';
-import { DEFAULT_EPSILON, normaliseRows } from './rule.js';
-import { expressiveScore } from './expressive.js';
+import { DEFAULT_EPSILON, normaliseRows, rowCentred } from './rule.js';
+import { expressiveBackward, expressiveForward, expressiveScore } from './expressive.js';
 
 export function signedExpressive(options: AttentionRuleOptions = {}): AttentionRule {
   const epsilon = options.epsilon ?? DEFAULT_EPSILON;
@@ -19,5 +19,16 @@ export function signedExpressive(options: AttentionRuleOptions = {}): AttentionR
     signed: true,
     weights: (scores, mask) =>
       tf.mul(tf.sign(scores), normaliseRows(expressiveScore(scores, mask.keep), epsilon)),
+    gradient: {
+      forward: (scores, mask) => {
+        const signs = tf.sign(scores); // [..., T, T]
+        const [magnitudes, ...rest] = expressiveForward(scores, mask.keep, epsilon);
+        const weights = tf.mul(signs, magnitudes);
+        return { weights, saved: [weights, signs, ...rest] };
+      },
+      // α = σ·e/Z: ∂L/∂e_j = (σ_j·dα_j − Σ_k α_k·dα_k)/Z, then e'(s) (sign contributes nothing).
+      backward: (dWeights, [weights, signs, masked, onePlus, total]) =>
+        expressiveBackward(rowCentred(dWeights, weights, signs), masked, onePlus, total),
+    },
   };
 }

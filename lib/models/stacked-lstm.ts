@@ -11,7 +11,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LSTM } from './lstm.js';
 import type { ParamView, StackedInput, StackedModel } from './stacked.js';
-import { batchedMatMul, customOp, dense, matrixView, oneHotRows, rowContraction, tableLookup } from './stacked.js';
+import { BlockConstants, batchedMatMul, customOp, dense, matrixView, oneHotRows, rowContraction, tableLookup } from './stacked.js';
 
 /** where(condition, a, b) for tensors of one shape: the Select kernel alone (tf.where adds three broadcast clones). */
 function select(condition: tf.Tensor, a: tf.Tensor, b: tf.Tensor): tf.Tensor {
@@ -22,6 +22,7 @@ export class StackedLSTM implements StackedModel {
   readonly order = 'tb' as const;
   readonly views: readonly ParamView[];
   private readonly masks = new Map<string, tf.Tensor>();
+  private readonly constants = new BlockConstants();
 
   constructor(private readonly model: LSTM) {
     const c = model.config;
@@ -46,11 +47,11 @@ export class StackedLSTM implements StackedModel {
     let x: tf.Tensor3D = tableLookup(oneHotRows(input, c.vocabSize, 'tb'), views[0]); // [S, T·B, e]
     for (let l = 0; l < c.layers; l++) {
       const [wIn, wRec, bIn, bRec] = views.slice(1 + 4 * l, 5 + 4 * l);
-      const inputPart = dense(x, wIn, tf.add(bIn, bRec)); // [S, T·B, 4h]
+      const inputPart = dense(x, wIn, tf.add(bIn, bRec), undefined, { constants: this.constants }); // [S, T·B, 4h]
       x = this.recurrence(inputPart, wRec, S, T, B); // [S, T·B, h]
     }
     const n = views.length;
-    return dense(x, views[n - 2], views[n - 1]); // [S, T·B, V]
+    return dense(x, views[n - 2], views[n - 1], undefined, { constants: this.constants }); // [S, T·B, V]
   }
 
   /**
@@ -60,19 +61,23 @@ export class StackedLSTM implements StackedModel {
    *
    *   forward, per step:  A = act(P_t + h_{t−1}·W_rec)   (σ on the i, f, o columns, tanh on g; one select)
    *                       c_t = f⊙c_{t−1} + i⊙g,  h_t = o⊙tanh(c_t)
-   *   backward, t = T−1…0: dh = dh_t + dh_next;  do = dh⊙tanh(c_t);  dc = dc_next + dh⊙o⊙(1 − tanh²c_t)
-   *                       dA = [dc⊙g | dc⊙c_{t−1} | dc⊙i | do];  dPre = dA⊙A′  (σ′ = A(1−A), tanh′ = 1−A²)
-   *                       dc_next = dc⊙f,  dh_next = dPre·W_recᵀ
+   *   backward, t = T−1…0: dh = dh_t + dh_next;  dc = dc_next + dh⊙K_t;  dPre_t = [dc | dc | dc | dh]⊙Q_t
+   *                       dc_next = dc⊙f_t,  dh_next = dPre_t·W_recᵀ
+   *     with, for all steps at once before the loop (they do not depend on the recurrence):
+   *                       K = o⊙(1 − tanh²c),  Q = [g | c_{t−1} | i | tanh c]⊙A′   (σ′ = A(1−A), tanh′ = 1−A²)
    *   dP = [dPre_t]_t,  dW_rec = Σ_t h_{t−1}ᵀ·dPre_t  (one product over all steps, per replica)
-   * The forward is `LSTM.apply`'s arithmetic op for op.
+   * So a backward step is 7 kernels. The forward is `LSTM.apply`'s arithmetic op for op.
    */
   private recurrence(inputPart: tf.Tensor, wRec: tf.Tensor, S: number, T: number, B: number): tf.Tensor3D {
     const h = this.model.config.hiddenSize;
-    const isG = this.gateMask(S, B, h); // [S, B, 4h] bool: the g columns
+    const isG = this.gateMask([S, B, 4 * h]); // [S, B, 4h] bool: the g columns
+    const stack1 = (xs: tf.Tensor[]): tf.Tensor => (T === 1 ? tf.expandDims(xs[0], 1) : tf.stack(xs, 1)); // [S, T, ...]
+    const split1 = (x: tf.Tensor): tf.Tensor[] => (T === 1 ? [tf.squeeze(x, [1])] : tf.unstack(x, 1)); // T × [S, ...]
     const op = customOp(([p, w], save) => {
       const steps = T === 1 ? [tf.reshape(p, [S, B, 4 * h])] : tf.unstack(tf.reshape(p, [S, T, B, 4 * h]), 1); // T × [S, B, 4h]
       const acts: tf.Tensor[] = [];
       const cells: tf.Tensor[] = [];
+      const cellTanhs: tf.Tensor[] = [];
       const outputs: tf.Tensor[] = [];
       let hPrev: tf.Tensor | undefined;
       let cPrev: tf.Tensor | undefined;
@@ -82,38 +87,43 @@ export class StackedLSTM implements StackedModel {
         const [i, f, g, o] = tf.split(a, 4, 2); // 4 × [S, B, h]
         const ig = tf.mul(i, g); // [S, B, h]
         const cell = cPrev === undefined ? ig : tf.add(tf.mul(f, cPrev), ig); // [S, B, h]
-        hPrev = tf.mul(o, tf.tanh(cell)); // [S, B, h]
+        const cellTanh = tf.tanh(cell); // [S, B, h]
+        hPrev = tf.mul(o, cellTanh); // [S, B, h]
         cPrev = cell;
         acts.push(a);
         cells.push(cell);
+        cellTanhs.push(cellTanh);
         outputs.push(hPrev);
       }
-      const hs = T === 1 ? tf.expandDims(outputs[0], 1) : tf.stack(outputs, 1); // [S, T, B, h]
-      save([w, T === 1 ? tf.expandDims(acts[0], 1) : tf.stack(acts, 1), T === 1 ? tf.expandDims(cells[0], 1) : tf.stack(cells, 1), hs]);
+      const hs = stack1(outputs); // [S, T, B, h]
+      save([w, stack1(acts), stack1(cells), stack1(cellTanhs), hs]);
       return {
         value: tf.reshape(hs, [S, T * B, h]), // [S, T·B, h]
-        gradFunc: (dy: tf.Tensor, [sw, sActs, sCells, sHs]: tf.Tensor[]) => {
-          const split1 = (x: tf.Tensor): tf.Tensor[] => (T === 1 ? [tf.squeeze(x, [1])] : tf.unstack(x, 1)); // T × [S, B, ·]
-          const dH = split1(tf.reshape(dy, [S, T, B, h]));
-          const a = split1(sActs);
-          const c = split1(sCells);
+        gradFunc: (dy: tf.Tensor, [sw, sActs, sCells, sTanhs, sHs]: tf.Tensor[]) => {
+          // Everything that does not depend on the recurrence, for all steps at once.
+          const [ai, af, ag, ao] = tf.split(sActs, 4, 3); // 4 × [S, T, B, h]
+          const isG4 = this.gateMask([S, T, B, 4 * h]);
+          const derivative = select(isG4, tf.sub(1, tf.square(sActs)), tf.mul(sActs, tf.sub(1, sActs))); // [S, T, B, 4h]
+          const cBefore = T === 1 ? tf.zerosLike(sCells)
+            : tf.concat([tf.zeros([S, 1, B, h]), tf.slice(sCells, [0, 0, 0, 0], [S, T - 1, B, h])], 1); // [S, T, B, h]: c_{t−1}, c₋₁ = 0
+          const Q = split1(tf.mul(tf.concat([ag, cBefore, ai, sTanhs], 3), derivative)); // T × [S, B, 4h]
+          const K = split1(tf.mul(ao, tf.sub(1, tf.square(sTanhs)))); // T × [S, B, h]
+          const F = split1(af); // T × [S, B, h]
+          const dH = split1(tf.reshape(dy, [S, T, B, h])); // T × [S, B, h]
           const dPre: tf.Tensor[] = new Array(T);
           let dhNext: tf.Tensor | undefined;
           let dcNext: tf.Tensor | undefined;
           for (let t = T - 1; t >= 0; t--) {
-            const [i, f, g, o] = tf.split(a[t], 4, 2); // 4 × [S, B, h]
-            const tc = tf.tanh(c[t]); // [S, B, h]
             const dh = dhNext ? tf.add(dH[t], dhNext) : dH[t]; // [S, B, h]
-            const dcHere = tf.mul(tf.mul(dh, o), tf.sub(1, tf.square(tc))); // [S, B, h]
+            const dcHere = tf.mul(dh, K[t]); // [S, B, h]
             const dc = dcNext ? tf.add(dcNext, dcHere) : dcHere; // [S, B, h]
-            const df = t > 0 ? tf.mul(dc, c[t - 1]) : tf.zerosLike(dc); // [S, B, h]
-            const dA = tf.concat([tf.mul(dc, g), df, tf.mul(dc, i), tf.mul(dh, tc)], 2); // [S, B, 4h]
-            const derivative = select(isG, tf.sub(1, tf.square(a[t])), tf.mul(a[t], tf.sub(1, a[t]))); // [S, B, 4h]
-            dPre[t] = tf.mul(dA, derivative); // [S, B, 4h]
-            dcNext = tf.mul(dc, f);
-            if (t > 0) dhNext = batchedMatMul(dPre[t], sw, false, true); // [S, B, h]
+            dPre[t] = tf.mul(tf.concat([dc, dc, dc, dh], 2), Q[t]); // [S, B, 4h]
+            if (t > 0) {
+              dcNext = tf.mul(dc, F[t]);
+              dhNext = batchedMatMul(dPre[t], sw, false, true); // [S, B, h]
+            }
           }
-          const dP = tf.reshape(T === 1 ? dPre[0] : tf.stack(dPre, 1), [S, T * B, 4 * h]); // [S, T·B, 4h]
+          const dP = tf.reshape(stack1(dPre), [S, T * B, 4 * h]); // [S, T·B, 4h]
           if (T === 1) return [dP, tf.zerosLike(sw)];
           // Σ_{t≥1} h_{t−1}ᵀ·dPre_t as one product over rows (t, b) per replica.
           const hPrevAll = tf.reshape(tf.slice(sHs, [0, 0, 0, 0], [S, T - 1, B, h]), [S, (T - 1) * B, h]); // [S, (T−1)·B, h]
@@ -125,14 +135,17 @@ export class StackedLSTM implements StackedModel {
     return op(inputPart, wRec) as tf.Tensor3D;
   }
 
-  /** [S, B, 4h] true on the g columns (2h..3h), built once per shape. */
-  private gateMask(S: number, B: number, h: number): tf.Tensor {
-    const key = `${S}x${B}`;
+  /** A bool tensor of `shape` (last axis 4h) true on the g columns (2h..3h), built once per shape. */
+  private gateMask(shape: number[]): tf.Tensor {
+    const key = shape.join('x');
     let m = this.masks.get(key);
     if (!m) {
-      const data = new Uint8Array(S * B * 4 * h);
-      for (let r = 0; r < S * B; r++) data.fill(1, r * 4 * h + 2 * h, r * 4 * h + 3 * h);
-      m = tf.keep(tf.tensor3d(data, [S, B, 4 * h], 'bool'));
+      const width = shape[shape.length - 1];
+      const h = width / 4;
+      const rows = shape.slice(0, -1).reduce((a, b) => a * b, 1);
+      const data = new Uint8Array(rows * width);
+      for (let r = 0; r < rows; r++) data.fill(1, r * width + 2 * h, r * width + 3 * h);
+      m = tf.keep(tf.tensor(data, shape, 'bool'));
       this.masks.set(key, m);
     }
     return m;
@@ -141,5 +154,6 @@ export class StackedLSTM implements StackedModel {
   dispose(): void {
     tf.dispose([...this.masks.values()]);
     this.masks.clear();
+    this.constants.dispose();
   }
 }

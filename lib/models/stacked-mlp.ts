@@ -12,12 +12,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import { activate } from './layers.js';
 import type { MLP } from './mlp.js';
 import type { ParamView, StackedInput, StackedModel } from './stacked.js';
-import { biasActivation, constantLeftMatMul, dense, groupedLookup, matrixView, oneHotData } from './stacked.js';
+import { BlockConstants, biasActivation, constantLeftMatMul, dense, groupedLookup, matrixView, oneHotData } from './stacked.js';
 
 export class StackedMLP implements StackedModel {
   readonly order = 'tb' as const;
   readonly views: readonly ParamView[];
   private readonly prefix = new Map<string, tf.Tensor3D>();
+  private readonly constants = new BlockConstants();
 
   constructor(private readonly model: MLP) {
     const c = model.config;
@@ -58,18 +59,19 @@ export class StackedMLP implements StackedModel {
     const perPosition = groupedLookup(oneHot, tf.reshape(w1, [S * T, V, h1]), S); // [S·T, B, h₁]
     const prefix = constantLeftMatMul(this.prefixMatrix(S, T), tf.reshape(perPosition, [S, T, B * h1])); // [S, T, B·h₁]
     const relu = c.activation === 'relu';
-    let z: tf.Tensor3D = biasActivation(tf.reshape(prefix, [S, T * B, h1]), b1, relu); // [S, R, h₁]
+    let z: tf.Tensor3D = biasActivation(tf.reshape(prefix, [S, T * B, h1]), b1, relu, this.constants); // [S, R, h₁]
     if (!relu) z = activate(z, c.activation) as tf.Tensor3D;
     let i = 2;
     for (let k = 0; k + 1 < c.hiddenSizes.length; k++) {
       const [w, b] = [views[i++], views[i++]];
-      z = relu ? dense(z, w, b, undefined, { relu: true }) : activate(dense(z, w, b), c.activation) as tf.Tensor3D; // [S, R, h_{k+1}]
+      z = relu ? dense(z, w, b, undefined, { relu: true, constants: this.constants }) : activate(dense(z, w, b, undefined, { constants: this.constants }), c.activation) as tf.Tensor3D; // [S, R, h_{k+1}]
     }
-    return dense(z, views[i], views[i + 1]); // [S, R, V]
+    return dense(z, views[i], views[i + 1], undefined, { constants: this.constants }); // [S, R, V]
   }
 
   dispose(): void {
     tf.dispose([...this.prefix.values()]);
     this.prefix.clear();
+    this.constants.dispose();
   }
 }

@@ -12,12 +12,45 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { attentionRule } from '../attention/registry.js';
-import type { AttentionRule } from '../attention/rule.js';
+import type { AttentionMask, AttentionRule } from '../attention/rule.js';
 import { CausalMaskCache, scaleFactor } from '../attention/rule.js';
 import { LAYER_NORM_EPSILON, activate } from './layers.js';
 import type { ParamView, StackedInput, StackedModel } from './stacked.js';
-import { dense, matrixView, oneHotRows, onNode, stackedLayerNorm, tableLookup } from './stacked.js';
+import { BlockConstants, customOp, dense, matrixView, oneHotRows, onNode, stackedLayerNorm, tableLookup } from './stacked.js';
 import type { Transformer } from './transformer.js';
+
+/**
+ * The attention of all heads, q, k, v [N, T, dh] → α·v [N, T, dh] with s = scale·q·kᵀ, α = rule(s).
+ * With the rule's closed-form gradient (`rule.gradient`) the block is one custom-gradient op whose
+ * backward is written out:
+ *
+ *   dv = αᵀ·dy     dα = dy·vᵀ     ds = rule.backward(dα)     dq = scale·ds·k     dk = scale·dsᵀ·q
+ *
+ * (the matmuls autodiff would run, plus the rule's few kernels instead of autodiff's dozens); without
+ * it, plain ops differentiated by autodiff. The forward is the same ops either way.
+ */
+export function attentionCore(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, rule: AttentionRule, scale: number, mask: AttentionMask): tf.Tensor3D {
+  const gradient = rule.gradient;
+  const scores = (aq: tf.Tensor, ak: tf.Tensor): tf.Tensor => tf.mul(tf.matMul(aq as tf.Tensor3D, ak as tf.Tensor3D, false, true), scale); // [N, T, T]
+  if (!gradient) return tf.matMul(rule.weights(scores(q, k), mask) as tf.Tensor3D, v as tf.Tensor3D);
+  const op = customOp(([aq, ak, av], save) => {
+    const { weights, saved } = gradient.forward(scores(aq, ak), mask); // [N, T, T]
+    save([aq, ak, av, weights, ...saved]);
+    return {
+      value: tf.matMul(weights as tf.Tensor3D, av as tf.Tensor3D), // [N, T, dh]
+      gradFunc: (dy: tf.Tensor, [sq, sk, sv, sw, ...rest]: tf.Tensor[]) => {
+        const dv = tf.matMul(sw as tf.Tensor3D, dy as tf.Tensor3D, true, false); // [N, T, dh]
+        const dWeights = tf.matMul(dy as tf.Tensor3D, sv as tf.Tensor3D, false, true); // [N, T, T]
+        const dScores = gradient.backward(dWeights, rest, mask); // [N, T, T]
+        const dRaw = scale === 1 ? dScores : tf.mul(dScores, scale); // [N, T, T]
+        const dq = tf.matMul(dRaw as tf.Tensor3D, sk as tf.Tensor3D); // [N, T, dh]
+        const dk = tf.matMul(dRaw as tf.Tensor3D, sq as tf.Tensor3D, true, false); // [N, T, dh]
+        return [dq, dk, dv];
+      },
+    };
+  });
+  return op(q, k, v) as tf.Tensor3D;
+}
 
 export class StackedTransformer implements StackedModel {
   readonly order = 'bt' as const;
@@ -26,6 +59,8 @@ export class StackedTransformer implements StackedModel {
   private readonly scales: number[];
   private readonly masks = new CausalMaskCache();
   private readonly meanColumns = new Map<number, tf.Tensor>();
+  private readonly constants = new BlockConstants();
+  private readonly onesByShape = new Map<string, tf.Tensor3D>();
 
   constructor(private readonly model: Transformer) {
     const c = model.config;
@@ -84,30 +119,29 @@ export class StackedTransformer implements StackedModel {
     let h = tableLookup(oneHotRows(input, c.vocabSize, 'bt', learned ? c.contextLength : 0), next()); // [S, R, d]
     const mask = this.masks.get(T);
     const meanColumn = this.meanColumn(S);
+    const consts = this.constants;
     for (let l = 0; l < c.layers; l++) {
       const [g1, b1, wQkv, bQkv, wOut, bOut, g2, b2, wIn, bIn, wOut2, bOut2] = Array.from({ length: 12 }, next);
       // Attention: fused projection, all heads from one transpose.
-      const a = stackedLayerNorm(h, g1, b1, LAYER_NORM_EPSILON, meanColumn); // [S, R, d]
-      const qkv = c.cis ? this.positionwise(a, wQkv, bQkv, input) : dense(a, wQkv, bQkv); // [S, R, 3d]
+      const a = stackedLayerNorm(h, g1, b1, LAYER_NORM_EPSILON, meanColumn, consts); // [S, R, d]
+      const qkv = c.cis ? this.positionwise(a, wQkv, bQkv, input) : dense(a, wQkv, bQkv, undefined, { constants: consts }); // [S, R, 3d]
       const [q, k, v] = tf.unstack(this.splitHeads(qkv, S * B, T)); // each [S·B·H, T, dh]
-      const scores = tf.mul(tf.matMul(q as tf.Tensor3D, k as tf.Tensor3D, false, true), this.scales[l]); // [S·B·H, T, T]
-      const weights = this.rules[l].weights(scores, mask) as tf.Tensor3D; // [S·B·H, T, T]
-      const mixed = tf.matMul(weights, v as tf.Tensor3D); // [S·B·H, T, dh]
+      const mixed = attentionCore(q, k, v, this.rules[l], this.scales[l], mask); // [S·B·H, T, dh]
       const merged = tf.reshape(tf.transpose(tf.reshape(mixed, [S * B, H, T, dHead]), [0, 2, 1, 3]), [S, B * T, d]); // [S, R, d]
-      h = dense(merged, wOut, bOut, h); // [S, R, d]
+      h = dense(merged, wOut, bOut, h, { constants: consts }); // [S, R, d]
       // Feed-forward.
-      const fIn = stackedLayerNorm(h, g2, b2, LAYER_NORM_EPSILON, meanColumn); // [S, R, d]
+      const fIn = stackedLayerNorm(h, g2, b2, LAYER_NORM_EPSILON, meanColumn, consts); // [S, R, d]
       if (c.cisFeedForward) {
         const hidden = activate(this.positionwise(fIn, wIn, bIn, input), c.activation); // [S, R, f]
         h = tf.add(h, this.positionwise(hidden as tf.Tensor3D, wOut2, bOut2, input)) as tf.Tensor3D; // [S, R, d]
       } else if (c.activation === 'relu') {
-        h = dense(dense(fIn, wIn, bIn, undefined, { relu: true }), wOut2, bOut2, h); // [S, R, d]
+        h = dense(dense(fIn, wIn, bIn, undefined, { relu: true, constants: consts }), wOut2, bOut2, h, { constants: consts }); // [S, R, d]
       } else {
-        h = dense(activate(dense(fIn, wIn, bIn), c.activation), wOut2, bOut2, h); // [S, R, d]
+        h = dense(activate(dense(fIn, wIn, bIn, undefined, { constants: consts }), c.activation), wOut2, bOut2, h, { constants: consts }); // [S, R, d]
       }
     }
     const [gF, bF, wHead, bHead] = Array.from({ length: 4 }, next);
-    return dense(stackedLayerNorm(h, gF, bF, LAYER_NORM_EPSILON, meanColumn), wHead, bHead); // [S, R, V]
+    return dense(stackedLayerNorm(h, gF, bF, LAYER_NORM_EPSILON, meanColumn, consts), wHead, bHead, undefined, { constants: consts }); // [S, R, V]
   }
 
   /**
@@ -126,23 +160,64 @@ export class StackedTransformer implements StackedModel {
 
   /**
    * Per-position linear map (the cisformer's): x [S, R, in] (rows b·T + t), W [S, T₀·in, out],
-   * b [S, T₀, out] → [S, R, out]; position t uses W[t], b[t]. As `positionwiseLinear`.
+   * b [S, T₀, out] → [S, R, out]; position t uses W[t], b[t]. As `positionwiseLinear`, with the
+   * gradient written out (autodiff adds a reshape, a cast or a sum to each of the nine ops):
+   *
+   *   x_t = x in position-major order [S·T, B, in];  y_t = x_t·W[t] (+ b[t])
+   *   dx_t = dy_t·W[t]ᵀ,  dW[t] = x_tᵀ·dy_t,  db[t] = 1ᵀ·dy_t   (batched over S·T, as autodiff's products)
    */
   private positionwise(x: tf.Tensor3D, w: tf.Tensor, b: tf.Tensor, input: StackedInput): tf.Tensor3D {
     const { S, B, T } = input;
     const [, T0, outDim] = b.shape as [number, number, number];
     const inDim = x.shape[2];
-    const w4 = tf.reshape(w, [S, T0, inDim, outDim]); // [S, T₀, in, out]
-    const wT = T === T0 ? w4 : tf.slice(w4, [0, 0, 0, 0], [S, T, inDim, outDim]); // [S, T, in, out]
-    const bT = tf.reshape(T === T0 ? b : tf.slice(b, [0, 0, 0], [S, T, outDim]), [S, 1, T, outDim]); // [S, 1, T, out]
-    const xt = tf.reshape(tf.transpose(tf.reshape(x, [S, B, T, inDim]), [0, 2, 1, 3]), [S * T, B, inDim]); // [S·T, B, in]
-    const yt = tf.matMul(xt as tf.Tensor3D, tf.reshape(wT, [S * T, inDim, outDim]) as tf.Tensor3D); // [S·T, B, out]
-    const y = tf.transpose(tf.reshape(yt, [S, T, B, outDim]), [0, 2, 1, 3]); // [S, B, T, out]
-    return tf.reshape(tf.add(y, bT), [S, B * T, outDim]) as tf.Tensor3D; // [S, R, out]
+    const toPositions = (t: tf.Tensor, width: number): tf.Tensor3D => // [S, R, width] → [S·T, B, width]
+      tf.reshape(tf.transpose(tf.reshape(t, [S, B, T, width]), [0, 2, 1, 3]), [S * T, B, width]) as tf.Tensor3D;
+    const toRows = (t: tf.Tensor, width: number): tf.Tensor => // [S·T, B, width] → [S, B, T, width]
+      tf.transpose(tf.reshape(t, [S, T, B, width]), [0, 2, 1, 3]);
+    const ones = onNode() ? this.positionOnes(S * T, B) : undefined; // [S·T, 1, B]
+    const op = customOp(([ax, aw, ab], save) => {
+      const w4 = tf.reshape(aw, [S, T0, inDim, outDim]); // [S, T₀, in, out]
+      const wT = T === T0 ? w4 : tf.slice(w4, [0, 0, 0, 0], [S, T, inDim, outDim]); // [S, T, in, out]
+      const bT = tf.reshape(T === T0 ? ab : tf.slice(ab, [0, 0, 0], [S, T, outDim]), [S, 1, T, outDim]); // [S, 1, T, out]
+      const xt = toPositions(ax, inDim); // [S·T, B, in]
+      const w3 = tf.reshape(wT, [S * T, inDim, outDim]) as tf.Tensor3D; // [S·T, in, out]
+      const y = toRows(tf.matMul(xt, w3), outDim); // [S, B, T, out]
+      save([xt, w3]);
+      return {
+        value: tf.reshape(tf.add(y, bT), [S, B * T, outDim]), // [S, R, out]
+        gradFunc: (dy: tf.Tensor, [sx, sw]: tf.Tensor[]) => {
+          const dyt = toPositions(dy, outDim); // [S·T, B, out]
+          const dx = tf.reshape(toRows(tf.matMul(dyt, sw as tf.Tensor3D, false, true), inDim), [S, B * T, inDim]); // [S, R, in]
+          let dw = tf.reshape(tf.matMul(sx as tf.Tensor3D, dyt, true, false), [S, T, inDim * outDim]); // [S, T, in·out]
+          // db as a product on tfjs-node (a middle-axis sum there is not the same at every S), a sum elsewhere (see `rowSum`)
+          let db = tf.reshape(ones ? tf.matMul(ones, dyt) : tf.sum(dyt, 1), [S, T, outDim]); // [S, T, out]
+          if (T < T0) { // positions ≥ T get no gradient
+            dw = tf.pad(dw, [[0, 0], [0, T0 - T], [0, 0]]);
+            db = tf.pad(db, [[0, 0], [0, T0 - T], [0, 0]]);
+          }
+          return [dx, tf.reshape(dw, [S, T0 * inDim, outDim]), db];
+        },
+      };
+    });
+    return op(x, w, b) as tf.Tensor3D;
+  }
+
+  /** [n, 1, B] filled with ones (the per-position bias gradient as a product), built once per shape. */
+  private positionOnes(n: number, B: number): tf.Tensor3D {
+    const key = `${n}x${B}`;
+    let t = this.onesByShape.get(key);
+    if (!t) {
+      t = tf.keep(tf.tensor3d(new Float32Array(n * B).fill(1), [n, 1, B]));
+      this.onesByShape.set(key, t);
+    }
+    return t;
   }
 
   dispose(): void {
     this.masks.dispose();
+    this.constants.dispose();
+    tf.dispose([...this.onesByShape.values()]);
+    this.onesByShape.clear();
     tf.dispose([...this.meanColumns.values()]);
     this.meanColumns.clear();
   }

@@ -15,8 +15,9 @@
  * - reductions over the rows of a batch are NOT, in general: tfjs-node's TensorFlow (oneDNN) splits
  *   long sums over a middle axis, or along the contraction of a batched matmul, differently for
  *   different batch counts. Sums run along the innermost axis instead (same at any S, checked on all
- *   three backends for rows up to 16 384); weight gradients (xᵀ·dy, a contraction over rows) run per
- *   replica (`perReplica`) with the same shapes as in a single-model run;
+ *   three backends for rows up to 16 384); weight gradients (xᵀ·dy, a contraction over rows) and
+ *   bias gradients (1ᵀ·dy) run per replica (`perReplica`, `rowSum`) with the same shapes as in a
+ *   single-model run;
  * - on wasm only non-transposed matmuls of batch 1 reach XNNPACK (everything else takes a slow loop), so
  *   `batchedMatMul` multiplies replica by replica there and transposes explicitly.
  * `test/batched.test.ts` checks bit-identity on every backend.
@@ -179,14 +180,41 @@ export function rowContraction(a: tf.Tensor, b: tf.Tensor): tf.Tensor3D {
     : tf.matMul(x as tf.Tensor2D, y as tf.Tensor2D, true, false))) as tf.Tensor3D;
 }
 
+/** Constants the blocks below reuse every step (rows of ones), built once per shape and kept until `dispose()`. */
+export class BlockConstants {
+  private readonly onesRows = new Map<number, tf.Tensor2D>();
+
+  /** [1, R] filled with ones. */
+  ones(R: number): tf.Tensor2D {
+    let t = this.onesRows.get(R);
+    if (!t) {
+      t = tf.keep(tf.tensor2d(new Float32Array(R).fill(1), [1, R]));
+      this.onesRows.set(R, t);
+    }
+    return t;
+  }
+
+  dispose(): void {
+    tf.dispose([...this.onesRows.values()]);
+    this.onesRows.clear();
+  }
+}
+
 /**
- * Σ over rows per replica: x [S, rows, n] → [S, n] (a vector view's gradient). On tfjs-node summed
- * along the innermost axis after a transpose: there reductions over the innermost axis give each
- * replica the same result at any S, reductions over a middle axis do not. wasm and cpu move reduced
- * axes innermost themselves, so a direct sum is already exact there.
+ * Σ over rows per replica: x [S, rows, n] → [S, n] (a vector view's gradient). On tfjs-node as 1ᵀ·x
+ * per replica: the same 2-D product for every replica at any S (a reduction over a middle axis is not
+ * there), and no transpose (a transpose of [S, rows, n] cost more than product and sum together; for
+ * S = 8 five times more). `constants` supplies the row of ones (without, it is built here). wasm and
+ * cpu move reduced axes innermost themselves, so a direct sum is already exact there (and on wasm a
+ * product would be wrong: its XNNPACK path caches the packed right-hand matrix by tensor id, and x
+ * shares its id with reshapes of itself multiplied elsewhere in another shape).
  */
-function rowSum(x: tf.Tensor): tf.Tensor2D {
-  return (onNode() ? tf.sum(tf.transpose(x, [0, 2, 1]), -1) : tf.sum(x, 1)) as tf.Tensor2D;
+function rowSum(x: tf.Tensor, constants?: BlockConstants): tf.Tensor2D {
+  if (!onNode()) return tf.sum(x, 1) as tf.Tensor2D;
+  const R = x.shape[1] as number;
+  const ones = constants ? constants.ones(R) : tf.ones([1, R]) as tf.Tensor2D; // [1, R]
+  const sums = replicas(x).map((xs) => tf.matMul(ones, xs as tf.Tensor2D)); // S × [1, n]
+  return (sums.length === 1 ? sums[0] : tf.concat(sums, 0)) as tf.Tensor2D; // [S, n]
 }
 
 /** A vector view [S, n] as [S, 1, n], to broadcast over rows (with S = 1, [1, n] broadcasts as it is). */
@@ -195,9 +223,16 @@ function rowVector(v: tf.Tensor): tf.Tensor {
   return S === 1 ? v : tf.reshape(v, [S, 1, n]);
 }
 
-/** Σ of everything per replica: x [S, n] → [S] (an innermost-axis reduction: the same at any S). */
+/**
+ * Σ of everything per replica: x [S, n] → [S], each replica's row summed as a [1, n] tensor of its own,
+ * exactly as with S = 1. (One sum over the rows of [S, n] is not the same: with several threads,
+ * tfjs-node's TensorFlow splits a long row of a [1, n] tensor across threads but sums each row of an
+ * [S, n] tensor in one thread, so a flat gradient's norm over ~10⁵ parameters differed in the last bit.)
+ */
 export function replicaSum(x: tf.Tensor): tf.Tensor1D {
-  return tf.sum(x, 1) as tf.Tensor1D;
+  const S = x.shape[0] as number;
+  if (S === 1) return tf.sum(x, 1) as tf.Tensor1D;
+  return tf.concat(tf.split(x, S, 0).map((row) => tf.sum(row, 1)), 0) as tf.Tensor1D; // S × [1] → [S]
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -228,6 +263,8 @@ export function tableLookup(onehot: tf.Tensor, table: tf.Tensor): tf.Tensor3D {
 export interface DenseOptions {
   /** Apply relu after the bias. Default false. */
   relu?: boolean;
+  /** The model's cached constants (for the bias gradient). */
+  constants?: BlockConstants;
 }
 
 /**
@@ -251,7 +288,7 @@ export function dense(x: tf.Tensor, w: tf.Tensor, b?: tf.Tensor, residual?: tf.T
       gradFunc: (dy: tf.Tensor, [sx, sw, sy]: tf.Tensor[]) => {
         const dz = relu ? tf.mul(dy, tf.sign(sy)) : dy; // [S, R, out]: relu' = sign(y) for y = relu(·) ≥ 0
         const grads: tf.Tensor[] = [batchedMatMul(dz, sw, false, true), rowContraction(sx, dz)]; // dx [S, R, in], dW [S, in, out]
-        if (ab) grads.push(rowSum(dz)); // db [S, out]
+        if (ab) grads.push(rowSum(dz, options.constants)); // db [S, out]
         if (ares) grads.push(dy); // d residual
         return grads;
       },
@@ -264,7 +301,7 @@ export function dense(x: tf.Tensor, w: tf.Tensor, b?: tf.Tensor, residual?: tf.T
  * act(z + b) for z [S, R, n], b [S, n] (relu, or none): the bias part of a linear map whose product
  * was computed elsewhere. db = Σ_rows dz per replica.
  */
-export function biasActivation(z: tf.Tensor, b: tf.Tensor, relu: boolean): tf.Tensor3D {
+export function biasActivation(z: tf.Tensor, b: tf.Tensor, relu: boolean, constants?: BlockConstants): tf.Tensor3D {
   const op = customOp(([az, ab], save) => {
     const biased = tf.add(az, rowVector(ab)); // [S, R, n]
     const y = relu ? tf.relu(biased) : biased; // [S, R, n]
@@ -273,7 +310,7 @@ export function biasActivation(z: tf.Tensor, b: tf.Tensor, relu: boolean): tf.Te
       value: y,
       gradFunc: (dy: tf.Tensor, [sy]: tf.Tensor[]) => {
         const dz = relu ? tf.mul(dy, tf.sign(sy)) : dy; // [S, R, n]: relu' = sign(y)
-        return [dz, rowSum(dz)];
+        return [dz, rowSum(dz, constants)];
       },
     };
   });
@@ -321,7 +358,7 @@ export function groupedLookup(onehot: tf.Tensor, table: tf.Tensor, S: number): t
  * one kernel instead of two (its Mean kernel casts its input first), and the same for every replica at
  * any S (a contraction over features).
  */
-export function stackedLayerNorm(x: tf.Tensor, gain: tf.Tensor, bias: tf.Tensor, epsilon: number, meanColumn?: tf.Tensor): tf.Tensor3D {
+export function stackedLayerNorm(x: tf.Tensor, gain: tf.Tensor, bias: tf.Tensor, epsilon: number, meanColumn?: tf.Tensor, constants?: BlockConstants): tf.Tensor3D {
   const mean = (t: tf.Tensor): tf.Tensor => (meanColumn ? tf.matMul(t as tf.Tensor3D, meanColumn as tf.Tensor3D) : tf.mean(t, -1, true)); // [S, R, 1]
   const op = customOp(([ax, ag, ab], save) => {
     const centred = tf.sub(ax, mean(ax)); // [S, R, d]
@@ -335,7 +372,7 @@ export function stackedLayerNorm(x: tf.Tensor, gain: tf.Tensor, bias: tf.Tensor,
       gradFunc: (dy: tf.Tensor, [n, sr, sg]: tf.Tensor[]) => {
         const dn = tf.mul(dy, sg); // [S, R, d]
         const inner = tf.sub(tf.sub(dn, mean(dn)), tf.mul(n, mean(tf.mul(dn, n)))); // [S, R, d]
-        return [tf.mul(inner, sr), rowSum(tf.mul(dy, n)), rowSum(dy)];
+        return [tf.mul(inner, sr), rowSum(tf.mul(dy, n), constants), rowSum(dy, constants)];
       },
     };
   });

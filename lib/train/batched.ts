@@ -21,7 +21,7 @@
  */
 import type { SequenceModel } from '../models/model.js';
 import type { DataSource } from './data.js';
-import { runLanes, type LaneSpec } from './lanes.js';
+import { disposeResults, runLanes, type LaneSpec } from './lanes.js';
 import { resolveTrainerArgs, type TrainerArgs, type TrainResult } from './trainer.js';
 
 /** One replica: its data and its trainer arguments (as for `train(model, data, args)`). */
@@ -41,7 +41,8 @@ export interface BatchedOptions {
 /**
  * Trains the replicas together; resolves with one settled result per replica, in order
  * ({ status: 'fulfilled', value: TrainResult } or { status: 'rejected', reason }). The caller owns
- * each fulfilled result's `params` (`disposeParams`).
+ * each fulfilled result's `params` (`disposeParams`). Rejects as a whole when the replicas cannot be
+ * trained together (e.g. their batches differ in shape); no parameters are left behind then.
  */
 export async function trainBatched(model: SequenceModel, replicas: readonly Replica[], options: BatchedOptions = {}): Promise<PromiseSettledResult<TrainResult>[]> {
   const max = options.maxReplicas ?? replicas.length;
@@ -60,7 +61,13 @@ export async function trainBatched(model: SequenceModel, replicas: readonly Repl
       }
     });
     if (specs.length === 0) continue;
-    const settled = await runLanes(model, specs);
+    let settled: PromiseSettledResult<TrainResult>[];
+    try {
+      settled = await runLanes(model, specs);
+    } catch (err) {
+      disposeResults(results); // earlier groups' results are never returned
+      throw err;
+    }
     settled.forEach((r, k) => { results[where[k]] = r; });
   }
   return results;

@@ -106,7 +106,9 @@ class Lane {
 
 /**
  * Runs the lanes to completion. The promise resolves with one settled result per lane (a lane's
- * error, e.g. divergence, is its rejection); it rejects only if the lanes cannot start at all.
+ * error, e.g. divergence, is its rejection); it rejects only if the lanes cannot start at all or can no
+ * longer be stepped together (their batches stop stacking) — then no lane has a result, and the
+ * parameters of lanes that had already finished are freed.
  */
 export async function runLanes(model: SequenceModel, specs: readonly LaneSpec[]): Promise<PromiseSettledResult<TrainResult>[]> {
   const started = performance.now();
@@ -298,10 +300,20 @@ export async function runLanes(model: SequenceModel, specs: readonly LaneSpec[])
         lastYield = performance.now();
       }
     }
+  } catch (err) {
+    // The run as a whole fails (e.g. the lanes' batches no longer stack): the caller gets no result,
+    // so the parameters of lanes that had already finished are freed here.
+    disposeResults(results);
+    throw err;
   } finally {
     engine.dispose();
   }
   return results;
+}
+
+/** Frees the parameters of the fulfilled results (of a run that is rejected as a whole). */
+export function disposeResults(results: readonly (PromiseSettledResult<TrainResult> | undefined)[]): void {
+  for (const r of results) if (r?.status === 'fulfilled') tf.dispose(Object.values(r.value.params));
 }
 
 /** Throws unless `checkpoint` was written for this model, data and numeric settings. */
