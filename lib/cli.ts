@@ -107,7 +107,7 @@ Options:
                              model-steps per second of one; ≈1.0–1.5× when other jobs keep the cores busy.
   --batch-seeds N            train up to N cells that differ only in their seeds together, as one stacked
                              model (the same numbers, bit for bit). Default 8 on tensorflow (8 together give
-                             1.8–2.7× the model-steps per second of one at a time, 1.0–2.2× with one TensorFlow
+                             1.7–2.5× the model-steps per second of one at a time, 1.1–2.2× with one TensorFlow
                              thread as in a worker), 1 on wasm and cpu (their batched kernels are slower).
   --dry-run                  list the cells that would run (and those already done), train nothing
   -h, --help                 this help

@@ -8,7 +8,7 @@ import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../lib/backend.js';
 import { ATTENTION_RULES, attentionRule } from '../lib/attention/registry.js';
-import { causalMask, ruleWeights, scaleFactor, type AttentionMask } from '../lib/attention/rule.js';
+import { causalMask, weightsWithClosedFormGradient, scaleFactor, type AttentionMask } from '../lib/attention/rule.js';
 import { assertClose, checkGradient, randomNormal, referenceWeights, testBackends, values } from './helpers.js';
 
 // Resolved once, before any suite runs: a second, concurrent testBackends() (e.g. in a before hook) races
@@ -291,24 +291,24 @@ for (const backend of BACKENDS) {
           // Large junk scores on masked keys, to show they get exactly zero gradient.
           const scores = tf.tidy(() => tf.add(scoresAwayFromZero([2, 3, T, T], 41), tf.mul(tf.sub(1, mask.keep), 50)));
           const c = randomNormal([2, 3, T, T], 42);
-          const fast = tf.tidy(() => values(ruleWeights(rule, scores, mask)));
+          const fast = tf.tidy(() => values(weightsWithClosedFormGradient(rule, scores, mask)));
           const plain = tf.tidy(() => values(rule.weights(scores, mask)));
           assert.deepEqual(fast, plain, `${name}: the fused forward changed the weights`);
           const loss = (w: (s: tf.Tensor) => tf.Tensor) => (s: tf.Tensor): tf.Scalar => tf.sum(tf.mul(c, w(s)));
-          const closed = tf.tidy(() => values(tf.grad(loss((s) => ruleWeights(rule, s, mask)))(scores)));
+          const closed = tf.tidy(() => values(tf.grad(loss((s) => weightsWithClosedFormGradient(rule, s, mask)))(scores)));
           const auto = tf.tidy(() => values(tf.grad(loss((s) => rule.weights(s, mask)))(scores)));
           assertClose(closed, auto, `${name}: closed-form vs autodiff gradient`, 1e-5, 1e-6);
           closed.forEach((g, i) => {
             const [j, k] = [Math.floor(i / T) % T, i % T];
             if (k > j) assert.ok(g === 0, `${name}: masked key [${j}, ${k}] has gradient ${g}`);
           });
-          checkGradient(({ s }) => loss((x) => ruleWeights(rule, x, mask))(s), { s: scores }, { what: `${name} (closed form)`, directions: 4, step: 1e-2, rtol: 1e-2, atol: 1e-4 });
+          checkGradient(({ s }) => loss((x) => weightsWithClosedFormGradient(rule, x, mask))(s), { s: scores }, { what: `${name} (closed form)`, directions: 4, step: 1e-2, rtol: 1e-2, atol: 1e-4 });
           const small = scoresAwayFromZero([2, 3, T, T], 43, 0.05);
-          checkGradient(({ s }) => loss((x) => ruleWeights(rule, x, mask))(s), { s: small }, { what: `${name} (closed form, small scores)`, directions: 3, step: 1e-3, atol: 1e-3 });
+          checkGradient(({ s }) => loss((x) => weightsWithClosedFormGradient(rule, x, mask))(s), { s: small }, { what: `${name} (closed form, small scores)`, directions: 3, step: 1e-3, atol: 1e-3 });
           // All-zero scores: finite, and as autodiff's.
           const zeros = tf.zeros([1, T, T]);
           const c0 = randomNormal([1, T, T], 44);
-          const g0 = tf.tidy(() => values(tf.grad((s: tf.Tensor) => tf.sum(tf.mul(c0, ruleWeights(rule, s, mask))))(zeros)));
+          const g0 = tf.tidy(() => values(tf.grad((s: tf.Tensor) => tf.sum(tf.mul(c0, weightsWithClosedFormGradient(rule, s, mask))))(zeros)));
           assert.ok(g0.every(Number.isFinite), `${name}: gradient at zero scores is not finite: ${g0}`);
           tf.dispose([scores, c, small, zeros, c0, mask.keep, mask.bias]);
         });
@@ -319,7 +319,7 @@ for (const backend of BACKENDS) {
         const c = randomNormal([2, 4, 4], 46);
         for (const [name, options] of [['expressive-softmax', { temperature: 0.5 }], ['expressive', { epsilon: 1 }], ['expressive-ratio', { epsilon: 1 }], ['signed-expressive', { epsilon: 1 }]] as const) {
           const rule = attentionRule(name, options);
-          const closed = tf.tidy(() => values(tf.grad((s: tf.Tensor) => tf.sum(tf.mul(c, ruleWeights(rule, s, mask))))(scores)));
+          const closed = tf.tidy(() => values(tf.grad((s: tf.Tensor) => tf.sum(tf.mul(c, weightsWithClosedFormGradient(rule, s, mask))))(scores)));
           const auto = tf.tidy(() => values(tf.grad((s: tf.Tensor) => tf.sum(tf.mul(c, rule.weights(s, mask))))(scores)));
           assertClose(closed, auto, `${name} ${JSON.stringify(options)}`, 1e-5, 1e-6);
         }
@@ -329,7 +329,7 @@ for (const backend of BACKENDS) {
         const { gradient: _gradient, ...plainRule } = attentionRule('expressive');
         const mask = causalMask(3);
         const scores = scoresAwayFromZero([1, 3, 3], 47);
-        checkGradient(({ s }) => tf.sum(tf.square(ruleWeights(plainRule, s, mask))), { s: scores }, { what: 'autodiff fallback' });
+        checkGradient(({ s }) => tf.sum(tf.square(weightsWithClosedFormGradient(plainRule, s, mask))), { s: scores }, { what: 'autodiff fallback' });
         tf.dispose([scores, mask.keep, mask.bias]);
       });
     });
@@ -343,7 +343,7 @@ for (const backend of BACKENDS) {
           const rule = attentionRule(name);
           rule.weights(scores, mask);
           tf.grad((x: tf.Tensor) => tf.sum(rule.weights(x, mask)))(scores);
-          tf.grad((x: tf.Tensor) => tf.sum(ruleWeights(rule, x, mask)))(scores);
+          tf.grad((x: tf.Tensor) => tf.sum(weightsWithClosedFormGradient(rule, x, mask)))(scores);
         });
       }
       assert.equal(tf.memory().numTensors, before, 'tensors leaked');

@@ -18,7 +18,7 @@ import { before, describe, test, type TestContext } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../lib/backend.js';
 import { ATTENTION_RULES, attentionRule } from '../lib/attention/registry.js';
-import { causalMask, ruleWeights } from '../lib/attention/rule.js';
+import { causalMask, weightsWithClosedFormGradient } from '../lib/attention/rule.js';
 import type { ParamMap, SequenceModel } from '../lib/models/model.js';
 import { createModel, type ModelSpec } from '../lib/models/registry.js';
 import { maskedCrossEntropy } from '../lib/train/loss.js';
@@ -296,7 +296,7 @@ for (const backend of backends) {
           expectClose(tally, `${what} › grad`, grad, rc.grad, DEEP);
           // The closed-form gradient the training engine uses (rule.gradient), against the same fixture.
           assert.ok(rule.gradient, `${what}: no closed-form gradient`);
-          const closed = tf.grad((s: tf.Tensor) => tf.sum(tf.mul(c, ruleWeights(rule, s, mask))))(scores);
+          const closed = tf.grad((s: tf.Tensor) => tf.sum(tf.mul(c, weightsWithClosedFormGradient(rule, s, mask))))(scores);
           expectClose(tally, `${what} › closed-form grad`, closed, rc.grad, DEEP);
         }
       });

@@ -53,7 +53,7 @@ export interface AttentionRule {
   /** scores [..., T, T] → weights [..., T, T]; masked entries exactly 0; differentiable in scores. */
   weights(scores: tf.Tensor, mask: AttentionMask): tf.Tensor;
   /**
-   * Optional closed-form gradient, used by the training engine (`ruleWeights`, and the fused attention
+   * Optional closed-form gradient, used by the training engine (`weightsWithClosedFormGradient`, and the fused attention
    * block of `models/stacked-transformer.ts`): a handful of kernels instead of the dozens tfjs's
    * autodiff of `weights` dispatches. A rule without it is differentiated by autodiff, so a new rule
    * still needs only `weights`. Tests check it against autodiff, finite differences and PyTorch.
@@ -77,7 +77,7 @@ export interface RuleGradient {
  * The weights of `rule`, differentiated by its closed-form `gradient` when it has one (by autodiff
  * otherwise). Same values as `rule.weights`.
  */
-export function ruleWeights(rule: AttentionRule, scores: tf.Tensor, mask: AttentionMask): tf.Tensor {
+export function weightsWithClosedFormGradient(rule: AttentionRule, scores: tf.Tensor, mask: AttentionMask): tf.Tensor {
   const g = rule.gradient;
   if (!g) return rule.weights(scores, mask);
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {

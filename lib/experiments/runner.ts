@@ -56,8 +56,8 @@ export interface RunOptions extends ExpandOptions {
   rerun?: boolean;
   /**
    * Train up to this many cells that differ only in their seeds together, as replicas of one stacked
-   * model (`trainBatched`: the same numbers as one at a time; on tfjs-node 8 together give 1.8–2.7× the
-   * model-steps per second of one at a time, 1.0–2.2× with one TensorFlow thread; bench/README.md).
+   * model (`trainBatched`: the same numbers as one at a time; on tfjs-node 8 together give 1.7–2.5× the
+   * model-steps per second of one at a time, 1.1–2.2× with one TensorFlow thread; bench/README.md).
    * A SIGKILL then loses up to this many cells in progress. Default
    * `recommendedParallelism(backend).replicasPerRun`: 8 on tfjs-node, 1 (one cell at a time) on wasm and cpu.
    */
