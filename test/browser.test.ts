@@ -9,7 +9,9 @@
  *     page, loading plotly.js once for all of them;
  *  3. a small notebook that trains with `trainLive` is run in the browser: its cell must keep exactly
  *     one output, show several successive frames (step, rate, ETA) while training, and end as a Plotly
- *     figure with the outcome.
+ *     figure with the outcome;
+ *  4. every other notebook as committed (executed on the full-scale data, not re-run here) is opened:
+ *     each of its saved Plotly outputs must be drawn, none by the HTML fallback.
  * Screenshots and the server log go to test-artifacts/browser/.
  *
  * Needs the JupyterLab environment (`node scripts/lab.mjs --setup-only`) and chromium
@@ -19,7 +21,7 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -137,6 +139,9 @@ test('JupyterLab in headless Chromium', { skip, timeout: 15 * 60_000 }, async (t
   const expected = saved.cells.flatMap((c) => c.outputs ?? []).filter((o) => o.data && PLOTLY_MIME in o.data).length;
   assert.ok(expected >= 3, `${NOTEBOOK} should hold at least 3 Plotly outputs; it holds ${expected}`);
   console.log(`# executed ${NOTEBOOK} (${expected} figures) after ${elapsed(t0)}`);
+  // The committed notebooks, as a reader opens them after cloning (their saved outputs, not re-executed).
+  const committed = readdirSync(join(root, 'notebooks')).filter((f) => f.endsWith('.ipynb') && f !== NOTEBOOK).sort();
+  for (const f of committed) copyFileSync(join(root, 'notebooks', f), join(served, f));
   // The live-view notebook runs in the browser, in this folder: link the package as lab-env does for notebooks/.
   symlinkSync(root, join(served, 'node_modules', 'expressive-attention'), 'dir');
   writeFileSync(join(served, LIVE_NOTEBOOK), JSON.stringify({
@@ -196,6 +201,31 @@ test('JupyterLab in headless Chromium', { skip, timeout: 15 * 60_000 }, async (t
     await page.screenshot({ path: join(artifacts, 'notebook-00-reopened.png') });
     await page.close();
     console.log(`# reopened and rendered again; ${elapsed(t1)} for both`);
+  });
+
+  await t.test(`the committed notebooks (${committed.join(', ')}): every saved Plotly figure renders`, async () => {
+    for (const f of committed) {
+      const t1 = performance.now();
+      const file = JSON.parse(readFileSync(join(served, f), 'utf8')) as { cells: { cell_type: string; source: string | string[]; outputs?: { data?: Record<string, unknown> }[] }[] };
+      const count = file.cells.flatMap((c) => c.outputs ?? []).filter((o) => o.data && PLOTLY_MIME in o.data).length;
+      assert.ok(count >= 1, `${f} holds no Plotly figure: is it committed executed?`);
+      const page = await context.newPage();
+      await page.goto(`${base}/lab/tree/${f}?token=${token}`);
+      // JupyterLab restores earlier tabs too: address this notebook's panel by its title (the first heading).
+      const heading = [file.cells[0].source].flat().join('').split('\n')[0].replace(/^#+\s*/, '');
+      const panel = page.locator('.jp-NotebookPanel', { has: page.locator('h1', { hasText: heading }) });
+      const drawn = panel.locator('.jp-RenderedPlotly:has(svg.main-svg)');
+      await drawn.nth(count - 1).waitFor({ timeout: 120_000 }).catch(async () => {
+        await page.screenshot({ path: join(artifacts, `${f}-timeout.png`) });
+        assert.fail(`${f}: ${await drawn.count()} of ${count} Plotly figures rendered within 120 s`);
+      });
+      assert.equal(await panel.locator('.jp-OutputArea-output.jp-RenderedPlotly').count(), count, `${f}: Plotly outputs`);
+      assert.equal(await page.getByText('Open the notebook in JupyterLab to see it').count(), 0, `${f}: the HTML fallback is visible`);
+      const stem = f.replace(/\.ipynb$/, '');
+      for (let i = 0; i < count; i++) await drawn.nth(i).screenshot({ path: join(artifacts, `${stem}-figure-${i + 1}.png`) });
+      await page.close();
+      console.log(`# ${f}: ${count} figures rendered in ${elapsed(t1)}`);
+    }
   });
 
   await t.test('HTML fallback (front ends without the Plotly renderer): draws the figures, loads plotly.js once per page', async () => {
