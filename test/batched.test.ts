@@ -43,6 +43,9 @@ const MODELS: Record<string, ModelSpec> = {
     kind: 'transformer', vocabSize: 6, contextLength: 6, width: 8, heads: 2, layers: 1, ffWidth: 12, attention: 'expressive-softmax', cis: true,
     cisFeedForward: true, activation: 'gelu', attentionOptions: { temperature: 0.5 },
   },
+  'transformer, attention only (no feed-forward), cog': {
+    kind: 'transformer', vocabSize: 6, contextLength: 6, width: 8, heads: 2, layers: 2, ffWidth: 12, attention: 'cog', feedForward: false,
+  },
   'lstm, 2 layers': { kind: 'lstm', vocabSize: 6, contextLength: 6, hiddenSize: 8, layers: 2, embeddingSize: 5 },
   'mlp, 2 hidden layers': { kind: 'mlp', vocabSize: 6, contextLength: 6, hiddenSizes: [10, 9] },
   'mlp, gelu': { kind: 'mlp', vocabSize: 6, contextLength: 6, hiddenSizes: [12], activation: 'gelu' },

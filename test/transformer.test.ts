@@ -100,6 +100,7 @@ function referenceForward(c: TransformerConfig, P: Record<string, number[]>, tok
         }
       }
       h = h.map((x, t) => linear(mixed[t], `${p}.attention.out`, null, d).map((y, k) => x[k] + y));
+      if (c.feedForward === false) continue;
       h = h.map((x, t) => {
         const hidden = linear(layerNorm(x, `${p}.norm2`), `${p}.ff.in`, cisFF ? t : null, c.ffWidth).map(act);
         return linear(hidden, `${p}.ff.out`, cisFF ? t : null, d).map((y, k) => x[k] + y);
@@ -117,6 +118,7 @@ const CONFIGS: Record<string, TransformerArgs> = {
   'cis, expressive': { ...TINY, attention: 'expressive', cis: true },
   'cis + cisFeedForward, cog, gelu': { ...TINY, attention: 'cog', cis: true, cisFeedForward: true, activation: 'gelu' },
   'positional none, signed-expressive': { ...TINY, attention: 'signed-expressive', positional: 'none' },
+  'attention only (feedForward false), cog': { ...TINY, attention: 'cog', feedForward: false },
   "per-layer ['dot-product', 'cog', 'dot-product']": { ...TINY, layers: 3, attention: ['dot-product', 'cog', 'dot-product'] },
   'scoreScale 0.7, expressive': { ...TINY, attention: 'expressive', scoreScale: 0.7 },
   "scoreScale 'inverse-sqrt-head', expressive-ratio": { ...TINY, attention: 'expressive-ratio', scoreScale: 'inverse-sqrt-head' },
@@ -260,6 +262,7 @@ for (const backend of BACKENDS) {
         'cis + cisFeedForward, dot-product': { ...TINY, attention: 'dot-product', cis: true, cisFeedForward: true },
         'cis + cisFeedForward, cog, gelu': { ...TINY, attention: 'cog', cis: true, cisFeedForward: true, activation: 'gelu' },
         'gelu, positional none, signed-expressive': { ...TINY, attention: 'signed-expressive', activation: 'gelu', positional: 'none' },
+        'attention only (feedForward false), cis, expressive': { ...TINY, attention: 'expressive', cis: true, feedForward: false },
         "per-layer ['cog', 'expressive']": { ...TINY, attention: ['cog', 'expressive'] },
       };
       for (const [label, args] of Object.entries(gradConfigs)) {
@@ -368,7 +371,7 @@ for (const backend of BACKENDS) {
 describe('transformer configuration', () => {
   before(async () => { await initBackend(BACKENDS[0]); });
 
-  it('parameterCount matches the hand formula (plain, cis, cis + cisFeedForward, no positions)', () => {
+  it('parameterCount matches the hand formula (plain, cis, cis + cisFeedForward, no positions, attention only)', () => {
     const V = 7, T = 5, d = 8, f = 12, L = 3;
     const block = (qkv: number, ff: number): number =>
       2 * d /* norm1 */ + qkv + (d * d + d) /* out */ + 2 * d /* norm2 */ + ff;
@@ -380,6 +383,7 @@ describe('transformer configuration', () => {
       [{ vocabSize: V, contextLength: T, width: d, ffWidth: f, layers: L, positional: 'none' }, outer + L * block(qkvShared, ffShared)],
       [{ vocabSize: V, contextLength: T, width: d, ffWidth: f, layers: L, cis: true }, outer + T * d + L * block(T * qkvShared, ffShared)],
       [{ vocabSize: V, contextLength: T, width: d, ffWidth: f, layers: L, cis: true, cisFeedForward: true }, outer + T * d + L * block(T * qkvShared, T * ffShared)],
+      [{ vocabSize: V, contextLength: T, width: d, ffWidth: f, layers: L, feedForward: false }, outer + T * d + L * (block(qkvShared, 0) - 2 * d /* no norm2 */)],
     ];
     for (const [args, expected] of cases) {
       assert.equal(parameterCount(new Transformer(args)), expected, JSON.stringify(args));
@@ -421,6 +425,8 @@ describe('transformer configuration', () => {
     assert.throws(() => new Transformer({ ...base, initStd: Infinity }), /initStd/);
     assert.throws(() => new Transformer({ ...base, cisFeedForward: true }), /cisFeedForward: true needs cis: true/);
     assert.throws(() => new Transformer({ ...base, cis: 'yes' as unknown as boolean }), /cis must be true or false/);
+    assert.throws(() => new Transformer({ ...base, feedForward: 0 as unknown as boolean }), /feedForward must be true or false; got 0/);
+    assert.throws(() => new Transformer({ ...base, cis: true, cisFeedForward: true, feedForward: false }), /cisFeedForward: true needs feedForward: true/);
   });
 
   it('rejects unknown rules (listing the known ones) and a wrong number of per-layer rules', () => {

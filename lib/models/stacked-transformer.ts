@@ -85,6 +85,9 @@ export class StackedTransformer implements StackedModel {
         ...norm(`${p}.norm1`),
         ...linear(`${p}.attention.qkv`, d, 3 * d, c.cis),
         ...linear(`${p}.attention.out`, d, d, false),
+      );
+      if (!c.feedForward) continue;
+      views.push(
         ...norm(`${p}.norm2`),
         ...linear(`${p}.ff.in`, d, f, c.cisFeedForward),
         ...linear(`${p}.ff.out`, f, d, c.cisFeedForward),
@@ -121,7 +124,7 @@ export class StackedTransformer implements StackedModel {
     const meanColumn = this.meanColumn(S);
     const consts = this.constants;
     for (let l = 0; l < c.layers; l++) {
-      const [g1, b1, wQkv, bQkv, wOut, bOut, g2, b2, wIn, bIn, wOut2, bOut2] = Array.from({ length: 12 }, next);
+      const [g1, b1, wQkv, bQkv, wOut, bOut] = Array.from({ length: 6 }, next);
       // Attention: fused projection, all heads from one transpose.
       const a = stackedLayerNorm(h, g1, b1, LAYER_NORM_EPSILON, meanColumn, consts); // [S, R, d]
       const qkv = c.cis ? this.positionwise(a, wQkv, bQkv, input) : dense(a, wQkv, bQkv, undefined, { constants: consts }); // [S, R, 3d]
@@ -129,7 +132,9 @@ export class StackedTransformer implements StackedModel {
       const mixed = attentionCore(q, k, v, this.rules[l], this.scales[l], mask); // [S·B·H, T, dh]
       const merged = tf.reshape(tf.transpose(tf.reshape(mixed, [S * B, H, T, dHead]), [0, 2, 1, 3]), [S, B * T, d]); // [S, R, d]
       h = dense(merged, wOut, bOut, h, { constants: consts }); // [S, R, d]
+      if (!c.feedForward) continue;
       // Feed-forward.
+      const [g2, b2, wIn, bIn, wOut2, bOut2] = Array.from({ length: 6 }, next);
       const fIn = stackedLayerNorm(h, g2, b2, LAYER_NORM_EPSILON, meanColumn, consts); // [S, R, d]
       if (c.cisFeedForward) {
         const hidden = activate(this.positionwise(fIn, wIn, bIn, input), c.activation); // [S, R, f]

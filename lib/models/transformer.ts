@@ -43,6 +43,12 @@ export interface TransformerArgs {
   /** Hidden width of the feed-forward block. Default 4 · width. */
   ffWidth?: number;
   /**
+   * Whether each layer has its feed-forward block (LayerNorm, two linear maps). false gives an
+   * attention-only transformer: what a head writes reaches the output head through the residual stream
+   * and the final LayerNorm only (e.g. to test what one head can compute by itself). Default true.
+   */
+  feedForward?: boolean;
+  /**
    * Attention rule by registry name, for every layer, or an array with one name per layer (e.g. Cog's
    * reference setup: softmax in the first and last layer, 'cog' between). Default 'dot-product'.
    */
@@ -95,12 +101,14 @@ export function resolveTransformerArgs(args: TransformerArgs): TransformerConfig
   if (!(initStd > 0) || !Number.isFinite(initStd)) throw new Error(`initStd must be a positive finite number; got ${initStd}`);
   const cis = args.cis ?? false;
   const cisFeedForward = args.cisFeedForward ?? false;
-  for (const [name, value] of [['cis', cis], ['cisFeedForward', cisFeedForward]] as const) {
+  const feedForward = args.feedForward ?? true;
+  for (const [name, value] of [['cis', cis], ['cisFeedForward', cisFeedForward], ['feedForward', feedForward]] as const) {
     if (typeof value !== 'boolean') throw new Error(`${name} must be true or false; got ${JSON.stringify(value)}`);
   }
   if (cisFeedForward && !cis) throw new Error('cisFeedForward: true needs cis: true (per-position feed-forward is a cisformer option)');
+  if (cisFeedForward && !feedForward) throw new Error('cisFeedForward: true needs feedForward: true (there is no feed-forward block to make per-position)');
   return {
-    vocabSize, contextLength, width, layers, heads, ffWidth, attention, scoreScale,
+    vocabSize, contextLength, width, layers, heads, ffWidth, feedForward, attention, scoreScale,
     attentionOptions: { ...args.attentionOptions }, positional, cis, cisFeedForward, activation, initStd,
   };
 }
@@ -135,6 +143,9 @@ export class Transformer implements SequenceModel {
         ...layerNormSpecs(`${p}.norm1`, c.width),
         ...linearSpecs(`${p}.attention.qkv`, c.width, 3 * c.width, c.initStd, c.cis ? T : undefined),
         ...linearSpecs(`${p}.attention.out`, c.width, c.width, c.initStd),
+      );
+      if (!c.feedForward) continue;
+      specs.push(
         ...layerNormSpecs(`${p}.norm2`, c.width),
         ...linearSpecs(`${p}.ff.in`, c.width, c.ffWidth, c.initStd, c.cisFeedForward ? T : undefined),
         ...linearSpecs(`${p}.ff.out`, c.ffWidth, c.width, c.initStd, c.cisFeedForward ? T : undefined),
@@ -164,6 +175,7 @@ export class Transformer implements SequenceModel {
         c.heads, this.rules[l], this.scales[l], this.masks.get(T));
       h = tf.add(h, a.output); // [B, T, d]
       if (options.returnAttention) attention.push(a.weights); // [B, H, T, T]
+      if (!c.feedForward) continue;
       const hidden = activate(applyLinear(params, `${p}.ff.in`, applyLayerNorm(params, `${p}.norm2`, h) as tf.Tensor3D), c.activation); // [B, T, f]
       h = tf.add(h, applyLinear(params, `${p}.ff.out`, hidden as tf.Tensor3D)); // [B, T, d]
     }
