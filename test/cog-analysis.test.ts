@@ -1,7 +1,8 @@
 /**
  * Notebook 03's analysis helpers: the rules on given scores (against hand-computed values), the naive
  * Cog computation's overflow, signed offset profiles, the deletion pattern on hand-made rows, collapse
- * curves over seeds, bits per character and paired differences.
+ * curves over seeds, bits per character and paired differences; the attention-only one-head experiments
+ * against their feed-forward twins.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -10,7 +11,10 @@ import {
   bitsPerCharacter, collapseCurves, pairedTTest, deletionPattern, naiveCogRow, pairedDifferences, ruleWeights, rowWeights,
   signedAttentionGridFigure, signedOffsetProfile, weightRowStats, type AttentionWeights,
 } from '../lib/experiments/cog-analysis.js';
+import { expandGrid } from '../lib/experiments/grid.js';
 import type { ResultRecord } from '../lib/experiments/record.js';
+import { getExperiment } from '../lib/experiments/registry.js';
+import { createModel } from '../lib/models/registry.js';
 import { assertClose, testBackends } from './helpers.js';
 
 test('ruleWeights / rowWeights: Cog, softmax and EA on hand-computed rows, causal, no leak', async () => {
@@ -166,4 +170,27 @@ test('pairedTTest: t statistic, degrees of freedom, 5 % critical value', () => {
   assert.equal(pairedTTest(Array.from({ length: 40 }, (_, i) => (i % 2 ? 1 : -1))).critical, 1.96, 'large n: normal');
   const one = pairedTTest([0.5]);
   assert.ok(Number.isNaN(one.t) && !one.significant, 'one pair: no test');
+});
+
+test('cog-*-attention-only: the feed-forward twins without the feed-forward block, everything else equal; seed-0 models kept', () => {
+  for (const [twin, name, kept] of [['cog-signed', 'cog-signed-attention-only', 'mechanism=cog,combine=difference,seed=0'], ['cog-delete', 'cog-delete-attention-only', 'mechanism=cog,seed=0']] as const) {
+    for (const scale of ['smoke', 'quick', 'full'] as const) {
+      const withFF = expandGrid(getExperiment(twin), scale);
+      const only = expandGrid(getExperiment(name), scale);
+      assert.deepEqual(only.map((c) => c.key), withFF.map((c) => c.key), `${name} ${scale}: same cells`);
+      only.forEach((c, i) => {
+        const { ffWidth, ...model } = withFF[i].spec.model as Record<string, unknown>;
+        assert.ok(typeof ffWidth === 'number', `${twin} has a feed-forward block`);
+        assert.deepEqual(c.spec.model, { ...model, feedForward: false }, `${name} ${scale} ${c.key}: model`);
+        assert.deepEqual({ ...c.spec, model: null }, { ...withFF[i].spec, model: null }, `${name} ${scale} ${c.key}: task, trainer, seed`);
+      });
+      assert.ok(only.find((c) => c.key === kept)?.options.keepModel, `${name} ${scale}: ${kept} kept`);
+    }
+  }
+  // The model built from the spec really has no feed-forward parameters (one layer: attention, norm, head).
+  const cell = expandGrid(getExperiment('cog-signed-attention-only'), 'smoke')[0];
+  const model = createModel({ ...cell.spec.model, vocabSize: 20, contextLength: 8 } as Parameters<typeof createModel>[0]);
+  const names = model.parameters.map((p) => p.name);
+  assert.ok(names.length > 0 && !names.some((n) => /\.ff\.|norm2/.test(n)), `parameters: ${names.join(', ')}`);
+  model.dispose();
 });

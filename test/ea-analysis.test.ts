@@ -103,8 +103,8 @@ test('attendedAngleSummary and angleHistogram: attention mass by angle on a hand
 
 test('queryKeyGeometry: weights equal the model\'s attention, cos θ consistent with the scores, no leak', async () => {
   for (const backend of await testBackends()) {
-    for (const attention of [['expressive', 'dot-product'], ['dot-product', 'expressive']]) {
-      const model = new Transformer({ vocabSize: 7, contextLength: 6, width: 8, layers: 2, heads: 2, ffWidth: 16, attention, initStd: 0.5 });
+    for (const [attention, feedForward] of [[['expressive', 'dot-product'], true], [['dot-product', 'expressive'], true], [['expressive', 'dot-product'], false]] as const) {
+      const model = new Transformer({ vocabSize: 7, contextLength: 6, width: 8, layers: 2, heads: 2, ffWidth: 16, attention: [...attention], feedForward, initStd: 0.5 });
       const params = initParams(model, 3);
       const tokens = tf.tensor2d([[1, 2, 3, 4, 5], [6, 0, 1, 1, 2]], [2, 5], 'int32');
       const expected = tf.tidy(() => model.apply(params, tokens, { returnAttention: true }).attention?.map((a) => a.dataSync()) ?? []);
@@ -117,7 +117,7 @@ test('queryKeyGeometry: weights equal the model\'s attention, cos θ consistent 
       assertClose(fromBatch[1].weight, geometry[1].weight, `${backend}: a batch gives the same as its token tensor`, 0, 0);
       assert.equal(geometry.length, 2);
       geometry.forEach((g, l) => {
-        const what = `${backend} ${attention.join('/')} layer ${l}`;
+        const what = `${backend} ${attention.join('/')}${feedForward ? '' : ' attention only'} layer ${l}`;
         assert.equal(g.rule, attention[l]);
         assertClose(g.weight, expected[l], `${what} weights`, 1e-4, 1e-6);
         const scale = attention[l] === 'dot-product' ? 1 / Math.sqrt(4) : 1;

@@ -6,9 +6,9 @@
  * ```ts
  * ea.ruleWeights('cog', [[0.3], [2, -2]]);            // [[1], [0.5, -0.5]]: causal rows, Σ|α| = 1
  * ea.weightRowStats(ea.ruleWeights('cog', scores));   // per row: Σα, Σ|α|, negatives, finite
- * const g = ea.queryKeyGeometry(model, params, batch)[0];
- * ea.signedOffsetProfile(g, { queryMask: batch.scored });   // mean signed / absolute weight by offset i − j
- * ea.deletionPattern(g, batch, { setSize: 4 });       // net weight on the missing vs the repeated tokens
+ * const w = ea.attentionWeights(model, params, batch)[0];  // layer 0 (model.apply with returnAttention; a QueryKeyGeometry fits too)
+ * ea.signedOffsetProfile(w, { queryMask: batch.scored });   // mean signed / absolute weight by offset i − j
+ * ea.deletionPattern(w, batch, { setSize: 4 });       // net weight on the missing vs the repeated tokens
  * ea.collapseCurves(records);                         // sensitivity per length, mean ± std over seeds
  * ea.bitsPerCharacter(1.85);                          // 2.669 (nats → bits)
  * ea.pairedTTest([0.002, 0.011, 0.016]);              // t = 2.5 with 2 degrees of freedom: not significant at 5 %
@@ -103,7 +103,7 @@ export function weightRowStats(weights: readonly (readonly number[])[]): WeightR
 // ---------------------------------------------------------------------------------------------
 // Trained heads: signed attention by offset, and the deletion pattern
 
-/** The attention weights of one layer, row-major [B, H, T, T] (a `QueryKeyGeometry` fits). */
+/** The attention weights of one layer, row-major [B, H, T, T] (a `LayerAttention` from `attentionWeights` or a `QueryKeyGeometry` fits). */
 export interface AttentionWeights {
   batch: number;
   heads: number;

@@ -4,21 +4,22 @@
  *   cog-signed    signed combination y_t = x_{t−1} − x_{t−2} ('difference', needs a negative weight) and
  *                 its control 'sum'; one layer, one head, feed-forward width 32: softmax vs Cog (and,
  *                 beyond the paper, expressive and signed-expressive attention).
- *   cog-signed-narrow  the same with feed-forward width 1 (the narrowest the Transformer has; it has no
- *                 switch to drop the block). With width 32 the feed-forward decodes lopsided positive
- *                 mixtures (e.g. ⅔·v(x_{t−1}) + ⅓·v(x_{t−2})), so softmax solves 'difference' without a
- *                 negative weight (the full run: 3 of 3 seeds at 100 %). With width 1 the readout after
- *                 the head is close to linear, where a positive mixture cannot give the antisymmetric
- *                 difference (lib/tasks/signed-combination.ts) and only a signed head can. The residual
- *                 path around the head carries just the query token x_t and its position, which are
- *                 independent of the target (a = 1, b = 2), so it is no way around the head.
+ *   cog-signed-attention-only  the same one head with no feed-forward block (`feedForward: false`): what the
+ *                 head writes reaches the output only through the residual stream, the final LayerNorm and the
+ *                 linear output layer. With width 32 the feed-forward decodes lopsided positive mixtures (e.g.
+ *                 ⅔·v(x_{t−1}) + ⅓·v(x_{t−2})), so softmax solves 'difference' without a negative weight (the
+ *                 full run: 3 of 3 seeds at 100 %). Without the block a positive mixture cannot give the
+ *                 antisymmetric difference through a linear readout (lib/tasks/signed-combination.ts) and only a
+ *                 signed head can; the final LayerNorm (a normalisation, not a decoder) is the one nonlinearity
+ *                 left. The residual path around the head carries just the query token x_t and its position,
+ *                 which are independent of the target (a = 1, b = 2), so it is no way around the head.
  *   cog-delete    "delete the repeated token": the answer is the one set element not repeated; one layer,
  *                 one head; softmax vs Cog; the seed-0 models are kept for the attention heat maps.
- *   cog-delete-narrow  the same with feed-forward width 1. With width 32 the block after the head can
- *                 decode which element of a mixture has the smaller coefficient, and a trained Cog head
- *                 was seen to give each token a fixed sign in both halves instead of cancelling the
- *                 repeated copies; with width 1 the head's output itself must single out the missing
- *                 token, which a positive mixture cannot (the repeated tokens carry more weight).
+ *   cog-delete-attention-only  the same with no feed-forward block. With width 32 the block after the head
+ *                 can decode which element of a mixture has the smaller coefficient, and a trained Cog head was
+ *                 seen to give each token a fixed sign in both halves instead of cancelling the repeated copies;
+ *                 attention-only, the head's output itself must single out the missing token, which a positive
+ *                 mixture cannot (the repeated tokens carry more weight).
  *   cog-collapse  small models trained on 'count the ones' / 'find a zero' (T = 64), then the collapse
  *                 probe: sensitivity of the last position's final state to one changed input as the
  *                 length grows (measured at initialisation and after training); softmax vs Cog in every
@@ -30,14 +31,14 @@
  * Budget (full), tensorflow (tfjs-node), batch 32, one process; ms/step measured in the quick runs on a
  * 2-core machine shared with other jobs (load 5–10; an idle machine is faster), evaluations included:
  *   cog-signed    24 cells × 3000 steps × ≈ 10 ms ≈ 12 min  (1 layer, 1 head, width 32, T = 16)
- *   cog-signed-narrow  24 cells, the same budget (feed-forward width 1)
+ *   cog-signed-attention-only  24 cells, the same steps (no feed-forward block: a little faster)
  *   cog-delete     6 cells × 4000 steps × ≈ 10 ms ≈ 4 min   (1 layer, 1 head, width 32, T = 9; one scored position per row)
- *   cog-delete-narrow  6 cells, the same budget (feed-forward width 1)
+ *   cog-delete-attention-only  6 cells, the same steps (no feed-forward block)
  *   cog-collapse  12 cells × 1000 steps × ≈ 45 ms ≈ 9 min   (2 layers, width 32, T = 64; 'find a zero' stops early) + probes
  *   cog-lm         6 cells × 2000 steps × ≈ 75–105 ms ≈ 18 min (4 layers, width 64, 4 heads, T = 32)
  *   Paper total ≈ 55 min; `--shard 1/2` and `2/2` (or `--workers 2`) to use both cores.
  */
-import type { CellTrainerArgs, Experiment, GridDef, Scale } from './types.js';
+import type { CellModelSpec, CellTrainerArgs, Experiment, GridDef, Scale } from './types.js';
 
 const smokeOr = <T>(scale: Scale, smoke: T, quick: T, full: T): T => (scale === 'smoke' ? smoke : scale === 'quick' ? quick : full);
 const seeds = (scale: Scale): number[] => (scale === 'full' ? [0, 1, 2] : [0]);
@@ -46,13 +47,19 @@ function trainer(steps: number, learningRate: number, evalEvery: number, extra: 
   return { steps, evalEvery, learningRate, warmupSteps: Math.min(100, Math.floor(steps / 10)), weightDecay: 0.01, ...extra };
 }
 
-/** One layer, one head, then a feed-forward block of width 32 (cog-signed-narrow: width 1). */
+/** One layer, one head, then a feed-forward block of width 32 (the *-attention-only experiments drop the block). */
 function oneHead(scale: Scale, attention: string): { kind: 'transformer'; width: number; layers: number; heads: number; ffWidth: number; attention: string } {
   return { kind: 'transformer', width: scale === 'smoke' ? 8 : 32, layers: 1, heads: 1, ffWidth: scale === 'smoke' ? 8 : 32, attention };
 }
 
-/** `narrow`: feed-forward width 1 after the head (cog-signed-narrow); otherwise `oneHead`'s (the spec, and so the hash, of cog-signed unchanged). */
-function signedGrid(scale: Scale, narrow = false): GridDef {
+/** The model of the one-head experiments: `oneHead`'s, or without its feed-forward block (`attentionOnly`; ffWidth then unused). */
+function oneHeadModel(scale: Scale, attention: string, attentionOnly: boolean): CellModelSpec {
+  if (!attentionOnly) return oneHead(scale, attention); // the spec, and so the hash, of cog-signed / cog-delete unchanged
+  return { kind: 'transformer', width: scale === 'smoke' ? 8 : 32, layers: 1, heads: 1, feedForward: false, attention };
+}
+
+/** `attentionOnly`: no feed-forward block after the head (cog-signed-attention-only); otherwise cog-signed. */
+function signedGrid(scale: Scale, attentionOnly = false): GridDef {
   const steps = smokeOr(scale, 6, 400, 3000);
   return {
     axes: {
@@ -65,16 +72,16 @@ function signedGrid(scale: Scale, narrow = false): GridDef {
         kind: 'signed-combination', N: 8, a: 1, b: 2, combine: p.combine as 'difference' | 'sum',
         contextLength: smokeOr(scale, 6, 16, 16), batchSize: smokeOr(scale, 4, 32, 32), evalSize: smokeOr(scale, 8, 256, 256), seed: p.seed as number,
       },
-      model: { ...oneHead(scale, p.mechanism as string), ...(narrow ? { ffWidth: 1 } : {}) },
+      model: oneHeadModel(scale, p.mechanism as string, attentionOnly),
       trainer: trainer(steps, 3e-3, smokeOr(scale, 3, 25, 50)),
       seed: p.seed as number,
     }),
-    ...(narrow ? { options: (p) => ({ keepModel: p.seed === 0 && p.combine === 'difference' }) } : {}),
+    ...(attentionOnly ? { options: (p) => ({ keepModel: p.seed === 0 && p.combine === 'difference' }) } : {}),
   };
 }
 
-/** `narrow`: feed-forward width 1 after the head (cog-delete-narrow); otherwise the spec (and hash) of cog-delete. */
-function deleteGrid(scale: Scale, narrow = false): GridDef {
+/** `attentionOnly`: no feed-forward block after the head (cog-delete-attention-only); otherwise cog-delete. */
+function deleteGrid(scale: Scale, attentionOnly = false): GridDef {
   const steps = smokeOr(scale, 6, 500, 4000);
   return {
     axes: { mechanism: ['dot-product', 'cog'], seed: seeds(scale) },
@@ -83,7 +90,7 @@ function deleteGrid(scale: Scale, narrow = false): GridDef {
         kind: 'delete-repeated', N: smokeOr(scale, 6, 16, 16), setSize: smokeOr(scale, 2, 4, 4),
         batchSize: smokeOr(scale, 4, 32, 32), evalSize: smokeOr(scale, 8, 512, 512), seed: p.seed as number,
       },
-      model: { ...oneHead(scale, p.mechanism as string), ...(narrow ? { ffWidth: 1 } : {}) },
+      model: oneHeadModel(scale, p.mechanism as string, attentionOnly),
       trainer: trainer(steps, 3e-3, smokeOr(scale, 3, 25, 50)),
       seed: p.seed as number,
     }),
@@ -146,8 +153,8 @@ export const COG_EXPERIMENTS: readonly Experiment[] = Object.freeze([
     scales: { smoke: signedGrid('smoke'), quick: signedGrid('quick'), full: signedGrid('full') },
   },
   {
-    name: 'cog-signed-narrow', paper: 'cog',
-    description: 'cog-signed with feed-forward width 1: the readout after the one head is close to linear, so a positive (convex) mixture cannot give the difference; seed-0 difference models kept.',
+    name: 'cog-signed-attention-only', paper: 'cog',
+    description: 'cog-signed without the feed-forward block: the readout after the one head is linear (after the final LayerNorm), so a positive (convex) mixture cannot give the difference; seed-0 difference models kept.',
     scales: { smoke: signedGrid('smoke', true), quick: signedGrid('quick', true), full: signedGrid('full', true) },
   },
   {
@@ -156,8 +163,8 @@ export const COG_EXPERIMENTS: readonly Experiment[] = Object.freeze([
     scales: { smoke: deleteGrid('smoke'), quick: deleteGrid('quick'), full: deleteGrid('full') },
   },
   {
-    name: 'cog-delete-narrow', paper: 'cog',
-    description: 'cog-delete with feed-forward width 1: the readout after the head is close to linear, so the answer must come from the head itself (repeated copies cancelled); seed-0 models kept.',
+    name: 'cog-delete-attention-only', paper: 'cog',
+    description: 'cog-delete without the feed-forward block: the readout after the head is linear (after the final LayerNorm), so the answer must come from the head itself (repeated copies cancelled); seed-0 models kept.',
     scales: { smoke: deleteGrid('smoke', true), quick: deleteGrid('quick', true), full: deleteGrid('full', true) },
   },
   {

@@ -220,6 +220,7 @@ function geometryOf(model: Transformer, params: ParamMap, tokens: tf.Tensor2D): 
         const a = attentionLayer(params, `${p}.attention`, x, H, rule, scale, mask);
         out.push({ cos, score: tf.mul(dot, scale), weight: a.weights, qn, kn });
         h = tf.add(h, a.output); // [B, T, d]
+        if (!c.feedForward) continue;
         const hidden = activate(applyLinear(params, `${p}.ff.in`, applyLayerNorm(params, `${p}.norm2`, h) as tf.Tensor3D), c.activation); // [B, T, f]
         h = tf.add(h, applyLinear(params, `${p}.ff.out`, hidden as tf.Tensor3D)); // [B, T, d]
       }

@@ -24,10 +24,10 @@
  *   α = ½, ½ — the control condition. (Exact for values linear in token + position embedding; a
  *   LayerNorm before the values adds a weak position-dependent rescaling, and the final LayerNorm is
  *   not linear either, so in our pre-LN Transformer this is the mechanism, not a proof.)
- * - With a feed-forward block after attention (our Transformer always has one), softmax can still
- *   solve 'difference' by lopsided weights (e.g. ⅔, ⅓) and a nonlinear decoder of the mixture; that is a
- *   capacity question (decoding ~N² pairs), not an impossibility. Keep the FFN narrow to see the
- *   one-layer limit; say so when reporting.
+ * - With a feed-forward block after attention, softmax can still solve 'difference' by lopsided
+ *   weights (e.g. ⅔, ⅓) and a nonlinear decoder of the mixture; that is a capacity question (decoding
+ *   ~N² pairs), not an impossibility. To see the one-head limit, train an attention-only model
+ *   (`feedForward: false`, as the experiment `cog-signed-attention-only` does).
  *
  * Worked example (tested): N = 4, a = 1, b = 2, difference, inputs 3 1 0 2 2:
  *   targets at t = 2, 3, 4: 1−3 = −2, 0−1 = −1, 2−0 = 2 (answer ids 4 + (−2 + 3) = 5, 6, 9); t = 0, 1 unscored.
