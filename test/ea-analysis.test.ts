@@ -5,6 +5,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
+import { attentionRule } from '../lib/attention/registry.js';
+import { causalMask } from '../lib/attention/rule.js';
 import {
   angleHistogram, attendedAngleSummary, attentionMap, offsetProfile, gridCompleteness, ladderFrontier, queryKeyGeometry, runTiming,
   type QueryKeyGeometry,
@@ -103,8 +105,9 @@ test('attendedAngleSummary and angleHistogram: attention mass by angle on a hand
 
 test('queryKeyGeometry: weights equal the model\'s attention, cos θ consistent with the scores, no leak', async () => {
   for (const backend of await testBackends()) {
-    for (const [attention, feedForward] of [[['expressive', 'dot-product'], true], [['dot-product', 'expressive'], true], [['expressive', 'dot-product'], false]] as const) {
-      const model = new Transformer({ vocabSize: 7, contextLength: 6, width: 8, layers: 2, heads: 2, ffWidth: 16, attention: [...attention], feedForward, initStd: 0.5 });
+    const cases = [[['expressive', 'dot-product'], true, false], [['dot-product', 'expressive'], true, false], [['expressive', 'dot-product'], false, false], [['dot-product', 'cog'], true, true]] as const;
+    for (const [attention, feedForward, cis] of cases) {
+      const model = new Transformer({ vocabSize: 7, contextLength: 6, width: 8, layers: 2, heads: 2, ffWidth: 16, attention: [...attention], feedForward, cis, initStd: 0.5 });
       const params = initParams(model, 3);
       const tokens = tf.tensor2d([[1, 2, 3, 4, 5], [6, 0, 1, 1, 2]], [2, 5], 'int32');
       const expected = tf.tidy(() => model.apply(params, tokens, { returnAttention: true }).attention?.map((a) => a.dataSync()) ?? []);
@@ -117,10 +120,15 @@ test('queryKeyGeometry: weights equal the model\'s attention, cos θ consistent 
       assertClose(fromBatch[1].weight, geometry[1].weight, `${backend}: a batch gives the same as its token tensor`, 0, 0);
       assert.equal(geometry.length, 2);
       geometry.forEach((g, l) => {
-        const what = `${backend} ${attention.join('/')}${feedForward ? '' : ' attention only'} layer ${l}`;
+        const what = `${backend} ${attention.join('/')}${feedForward ? '' : ' attention only'}${cis ? ' cisformer' : ''} layer ${l}`;
         assert.equal(g.rule, attention[l]);
         assertClose(g.weight, expected[l], `${what} weights`, 1e-4, 1e-6);
-        const scale = attention[l] === 'dot-product' ? 1 / Math.sqrt(4) : 1;
+        // The scores returned are the ones the weights come from: the layer's rule on them gives the weights.
+        const ruleMask = causalMask(g.length);
+        const fromScores = tf.tidy(() => attentionRule(attention[l]).weights(tf.tensor4d(g.score, [g.batch, g.heads, g.length, g.length]), ruleMask).dataSync());
+        tf.dispose([ruleMask.keep, ruleMask.bias]);
+        assertClose(fromScores, g.weight, `${what} rule(scores) = weights`, 1e-5, 1e-7);
+        const scale = attention[l] === 'expressive' ? 1 : 1 / Math.sqrt(4); // rule defaults: EA unscaled, DPA and Cog 1/√d_head
         const { batch: B, heads: H, length: T } = g;
         for (let b = 0; b < B; b++) for (let h = 0; h < H; h++) for (let i = 0; i < T; i++) for (let j = 0; j < T; j++) {
           const idx = ((b * H + h) * T + i) * T + j;

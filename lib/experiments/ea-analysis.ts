@@ -12,10 +12,6 @@
  * ```
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { attentionRule } from '../attention/registry.js';
-import { causalMask, scaleFactor } from '../attention/rule.js';
-import { attentionLayer } from '../models/attention-layer.js';
-import { activate, applyLayerNorm, applyLinear, embed } from '../models/layers.js';
 import type { ParamMap } from '../models/model.js';
 import type { Transformer } from '../models/transformer.js';
 import type { BatchData } from '../train/data.js';
@@ -177,10 +173,9 @@ export interface QueryKeyGeometry {
 }
 
 /**
- * Recomputes a transformer's forward pass layer by layer (same parameters, same library layers) and
- * returns, for every layer, the cosine between each query and each key, the scores and the weights.
- * The weights are those of `model.apply(..., { returnAttention: true })` (tested). `input` is a token
- * tensor [B, T] or a batch (its inputs). Plain transformers only (not the cisformer).
+ * For every layer of a transformer (or cisformer), from its own forward pass (`model.apply` with
+ * `returnAttention` and `returnQueryKey`): the cosine between each query and each key, the scores and
+ * the weights. `input` is a token tensor [B, T] or a batch (its inputs).
  */
 export function queryKeyGeometry(model: Transformer, params: ParamMap, input: tf.Tensor2D | BatchData): QueryKeyGeometry[] {
   if (input instanceof tf.Tensor) return geometryOf(model, params, input);
@@ -194,50 +189,27 @@ export function queryKeyGeometry(model: Transformer, params: ParamMap, input: tf
 
 function geometryOf(model: Transformer, params: ParamMap, tokens: tf.Tensor2D): QueryKeyGeometry[] {
   const c = model.config;
-  if (c.cis) throw new Error('queryKeyGeometry: cisformers are not supported (per-position projections)');
   const [B, T] = tokens.shape;
   if (T > c.contextLength) throw new Error(`queryKeyGeometry: tokens have length ${T}, the model reads at most ${c.contextLength}`);
-  const H = c.heads;
-  const dHead = c.width / H;
-  const mask = causalMask(T);
-  try {
-    const raw = tf.tidy(() => {
-      let h = embed(tokens, params['embedding.weight']); // [B, T, d]
-      if (c.positional === 'learned') h = tf.add(h, tf.slice(params['position.weight'], [0, 0], [T, c.width])); // [B, T, d]
-      const out: { cos: tf.Tensor; score: tf.Tensor; weight: tf.Tensor; qn: tf.Tensor; kn: tf.Tensor }[] = [];
-      for (let l = 0; l < c.layers; l++) {
-        const p = `layers.${l}`;
-        const rule = attentionRule(c.attention[l], c.attentionOptions);
-        const scale = scaleFactor(c.scoreScale === 'rule-default' ? rule.defaultScale : c.scoreScale, dHead);
-        const x = applyLayerNorm(params, `${p}.norm1`, h) as tf.Tensor3D; // [B, T, d]
-        const qkv = applyLinear(params, `${p}.attention.qkv`, x); // [B, T, 3d]
-        const toHeads = (t: tf.Tensor): tf.Tensor4D => tf.transpose(tf.reshape(t, [B, T, H, dHead]), [0, 2, 1, 3]) as tf.Tensor4D; // [B, H, T, dh]
-        const [q, k] = tf.split(qkv, 3, 2).slice(0, 2).map(toHeads); // [B, H, T, dh] each
-        const qn = tf.norm(q, 'euclidean', -1); // [B, H, T]
-        const kn = tf.norm(k, 'euclidean', -1); // [B, H, T]
-        const dot = tf.reshape(tf.matMul(tf.reshape(q, [B * H, T, dHead]), tf.reshape(k, [B * H, T, dHead]), false, true), [B, H, T, T]); // [B, H, T, T]
-        const cos = tf.div(dot, tf.maximum(tf.mul(tf.expandDims(qn, 3), tf.expandDims(kn, 2)), 1e-12)); // [B, H, T, T]
-        const a = attentionLayer(params, `${p}.attention`, x, H, rule, scale, mask);
-        out.push({ cos, score: tf.mul(dot, scale), weight: a.weights, qn, kn });
-        h = tf.add(h, a.output); // [B, T, d]
-        if (!c.feedForward) continue;
-        const hidden = activate(applyLinear(params, `${p}.ff.in`, applyLayerNorm(params, `${p}.norm2`, h) as tf.Tensor3D), c.activation); // [B, T, f]
-        h = tf.add(h, applyLinear(params, `${p}.ff.out`, hidden as tf.Tensor3D)); // [B, T, d]
-      }
-      return out;
+  const raw = tf.tidy(() => {
+    const { attention, queryKey } = model.apply(params, tokens, { returnAttention: true, returnQueryKey: true });
+    return queryKey!.map(({ queries: q, keys: k, scores }, l) => {
+      const qn = tf.norm(q, 'euclidean', -1); // [B, H, T]
+      const kn = tf.norm(k, 'euclidean', -1); // [B, H, T]
+      const dot = tf.matMul(q, k, false, true); // [B, H, T, T]
+      const cos = tf.div(dot, tf.maximum(tf.mul(tf.expandDims(qn, 3), tf.expandDims(kn, 2)), 1e-12)); // [B, H, T, T]
+      return { cos, score: scores, weight: attention![l], qn, kn };
     });
-    return raw.map((r, l) => {
-      const geometry: QueryKeyGeometry = {
-        layer: l, rule: c.attention[l], batch: B, heads: H, length: T,
-        cos: r.cos.dataSync() as Float32Array, score: r.score.dataSync() as Float32Array, weight: r.weight.dataSync() as Float32Array,
-        queryNorm: r.qn.dataSync() as Float32Array, keyNorm: r.kn.dataSync() as Float32Array,
-      };
-      tf.dispose([r.cos, r.score, r.weight, r.qn, r.kn]);
-      return geometry;
-    });
-  } finally {
-    tf.dispose([mask.keep, mask.bias]);
-  }
+  });
+  return raw.map((r, l) => {
+    const geometry: QueryKeyGeometry = {
+      layer: l, rule: c.attention[l], batch: B, heads: c.heads, length: T,
+      cos: r.cos.dataSync() as Float32Array, score: r.score.dataSync() as Float32Array, weight: r.weight.dataSync() as Float32Array,
+      queryNorm: r.qn.dataSync() as Float32Array, keyNorm: r.kn.dataSync() as Float32Array,
+    };
+    tf.dispose([r.cos, r.score, r.weight, r.qn, r.kn]);
+    return geometry;
+  });
 }
 
 export interface AngleSummaryArgs {

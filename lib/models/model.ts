@@ -37,6 +37,16 @@ export interface ApplyOptions {
    * LayerNorm; LSTM: the last layer's h; MLP: the last hidden layer's activations). Default false.
    */
   returnHidden?: boolean;
+  /** Also return each layer's per-head queries, keys and scaled scores (transformers only). Default false. */
+  returnQueryKey?: boolean;
+}
+
+/** One attention layer's queries, keys and scores, as `returnQueryKey` returns them. */
+export interface QueryKey {
+  queries: tf.Tensor4D; // [B, H, T, dHead]
+  keys: tf.Tensor4D; // [B, H, T, dHead]
+  /** scale · q·k before the rule, [B, H, T, T]. */
+  scores: tf.Tensor4D;
 }
 
 export interface ModelOutput {
@@ -45,6 +55,8 @@ export interface ModelOutput {
   attention?: tf.Tensor4D[];
   /** With `returnHidden`: the state the head reads, [B, T, d]. */
   hidden?: tf.Tensor3D;
+  /** With `returnQueryKey`: per layer, its queries, keys and scores. */
+  queryKey?: QueryKey[];
 }
 
 export type ModelKind = 'transformer' | 'lstm' | 'mlp';

@@ -24,7 +24,7 @@ import { attentionRule } from '../attention/registry.js';
 import type { AttentionRule, AttentionRuleOptions, ScoreScale } from '../attention/rule.js';
 import { CausalMaskCache, scaleFactor } from '../attention/rule.js';
 import { attentionLayer } from './attention-layer.js';
-import type { ApplyOptions, ModelOutput, ParamMap, ParamSpec, SequenceModel } from './model.js';
+import type { ApplyOptions, ModelOutput, ParamMap, ParamSpec, QueryKey, SequenceModel } from './model.js';
 import { checkTokens, requirePositiveInt } from './model.js';
 import type { Activation } from './layers.js';
 import { ACTIVATIONS, activate, applyLayerNorm, applyLinear, embed, layerNormSpecs, linearSpecs } from './layers.js';
@@ -169,19 +169,24 @@ export class Transformer implements SequenceModel {
       h = tf.add(h, T === c.contextLength ? pos : tf.slice(pos, [0, 0], [T, c.width])); // [B, T, d]
     }
     const attention: tf.Tensor4D[] = [];
+    const queryKey: QueryKey[] = [];
     for (let l = 0; l < c.layers; l++) {
       const p = `layers.${l}`;
       const a = attentionLayer(params, `${p}.attention`, applyLayerNorm(params, `${p}.norm1`, h) as tf.Tensor3D,
         c.heads, this.rules[l], this.scales[l], this.masks.get(T));
       h = tf.add(h, a.output); // [B, T, d]
       if (options.returnAttention) attention.push(a.weights); // [B, H, T, T]
+      if (options.returnQueryKey) queryKey.push({ queries: a.queries, keys: a.keys, scores: a.scores });
       if (!c.feedForward) continue;
       const hidden = activate(applyLinear(params, `${p}.ff.in`, applyLayerNorm(params, `${p}.norm2`, h) as tf.Tensor3D), c.activation); // [B, T, f]
       h = tf.add(h, applyLinear(params, `${p}.ff.out`, hidden as tf.Tensor3D)); // [B, T, d]
     }
     const final = applyLayerNorm(params, 'norm', h) as tf.Tensor3D; // [B, T, d]: what the head reads
     const logits = applyLinear(params, 'head', final); // [B, T, V]
-    return { logits, ...(options.returnAttention ? { attention } : {}), ...(options.returnHidden ? { hidden: final } : {}) };
+    return {
+      logits, ...(options.returnAttention ? { attention } : {}), ...(options.returnHidden ? { hidden: final } : {}),
+      ...(options.returnQueryKey ? { queryKey } : {}),
+    };
   }
 
   dispose(): void {
