@@ -38,6 +38,7 @@
  *   cog-lm         6 cells × 2000 steps × ≈ 75–105 ms ≈ 18 min (4 layers, width 64, 4 heads, T = 32)
  *   Paper total ≈ 55 min; `--shard 1/2` and `2/2` (or `--workers 2`) to use both cores.
  */
+import { perScale } from './grid.js';
 import type { CellModelSpec, CellTrainerArgs, Experiment, GridDef, Scale } from './types.js';
 
 const smokeOr = <T>(scale: Scale, smoke: T, quick: T, full: T): T => (scale === 'smoke' ? smoke : scale === 'quick' ? quick : full);
@@ -150,31 +151,31 @@ export const COG_EXPERIMENTS: readonly Experiment[] = Object.freeze([
   {
     name: 'cog-signed', paper: 'cog',
     description: 'Signed combination y_t = x_{t−1} − x_{t−2} (and the control: the sum) with one head: softmax vs Cog (also EA, signed EA).',
-    scales: { smoke: signedGrid('smoke'), quick: signedGrid('quick'), full: signedGrid('full') },
+    scales: perScale(signedGrid),
   },
   {
     name: 'cog-signed-attention-only', paper: 'cog',
     description: 'cog-signed without the feed-forward block: the readout after the one head is linear (after the final LayerNorm), so a positive (convex) mixture cannot give the difference; seed-0 difference models kept.',
-    scales: { smoke: signedGrid('smoke', true), quick: signedGrid('quick', true), full: signedGrid('full', true) },
+    scales: perScale((s) => signedGrid(s, true)),
   },
   {
     name: 'cog-delete', paper: 'cog',
     description: 'Delete the repeated token: answer the set element not repeated, one head, softmax vs Cog; models kept for heat maps.',
-    scales: { smoke: deleteGrid('smoke'), quick: deleteGrid('quick'), full: deleteGrid('full') },
+    scales: perScale(deleteGrid),
   },
   {
     name: 'cog-delete-attention-only', paper: 'cog',
     description: 'cog-delete without the feed-forward block: the readout after the head is linear (after the final LayerNorm), so the answer must come from the head itself (repeated copies cancelled); seed-0 models kept.',
-    scales: { smoke: deleteGrid('smoke', true), quick: deleteGrid('quick', true), full: deleteGrid('full', true) },
+    scales: perScale((s) => deleteGrid(s, true)),
   },
   {
     name: 'cog-collapse', paper: 'cog',
     description: "Representational collapse: models trained on 'count the ones' / 'find a zero', then the last state's sensitivity to one input vs length (init and trained).",
-    scales: { smoke: collapseGrid('smoke'), quick: collapseGrid('quick'), full: collapseGrid('full') },
+    scales: perScale(collapseGrid),
   },
   {
     name: 'cog-lm', paper: 'cog',
     description: 'Character-level LM on The Devil\'s Dictionary: softmax vs Cog (softmax in the first and last layer); validation loss, bits per character.',
-    scales: { smoke: lmGrid('smoke'), quick: lmGrid('quick'), full: lmGrid('full') },
+    scales: perScale(lmGrid),
   },
 ]);

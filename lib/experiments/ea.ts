@@ -21,6 +21,7 @@
  *   ea-multi   24 cells × ≤ 800 steps ≈ 12 × 800 × 0.075 s ≈ 12 min.
  *   Paper total ≈ 40–50 min.
  */
+import { perScale } from './grid.js';
 import type { CellModelSpec, CellTrainerArgs, Experiment, GridDef, Scale } from './types.js';
 
 export const EA_MECHANISMS = ['dot-product', 'expressive'] as const;
@@ -97,11 +98,11 @@ export const EA_EXPERIMENTS: readonly Experiment[] = Object.freeze([
   {
     name: 'ea-single', paper: 'ea',
     description: 'EA vs DPA on the single-rule complexity ladder x_t = (x_{t−1} + x_{t−b}) mod N: accuracy against N and b, two model sizes.',
-    scales: { smoke: singleGrid('smoke'), quick: singleGrid('quick'), full: singleGrid('full') },
+    scales: perScale(singleGrid),
   },
   {
     name: 'ea-multi', paper: 'ea',
     description: 'EA vs DPA with several ladder rules in one model (a task token says which): 2 and 4 rules, two model sizes.',
-    scales: { smoke: multiGrid('smoke'), quick: multiGrid('quick'), full: multiGrid('full') },
+    scales: perScale(multiGrid),
   },
 ]);

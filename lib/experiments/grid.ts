@@ -13,6 +13,11 @@ import { createHash } from 'node:crypto';
 import type { AxisValue, Cell, CellSpec, Experiment, GridDef, GridPoint, Scale } from './types.js';
 import { SCALES } from './types.js';
 
+/** An experiment's grids at every scale from one builder: `scales: perScale((s) => myGrid(s))`. */
+export function perScale(grid: (scale: Scale) => GridDef): Record<Scale, GridDef> {
+  return Object.fromEntries(SCALES.map((s) => [s, grid(s)])) as Record<Scale, GridDef>;
+}
+
 /** JSON with object keys sorted, so equal values give equal text (and equal hashes). */
 export function stableJson(value: unknown): string {
   if (value === undefined) return 'null';

@@ -7,6 +7,7 @@
  * await runExperiment(experiment, { scale: 'smoke', out: '/tmp/toy' });
  * ```
  */
+import { perScale } from './grid.js';
 import type { Experiment, GridDef, ResultGroup, Scale } from './types.js';
 
 export interface ToyExperimentArgs {
@@ -41,6 +42,6 @@ export function toyExperiment(args: ToyExperimentArgs = {}): Experiment {
   return {
     name: args.name ?? 'toy', paper: args.paper ?? 'ea',
     description: 'Demonstration: attention rules on the trainer\'s two-rule toy task (template for a new study).',
-    scales: { smoke: grid('smoke'), quick: grid('quick'), full: grid('full') },
+    scales: perScale(grid),
   };
 }

@@ -35,6 +35,7 @@
  *   the paper's 95 % — the comparison between models is the point. The cisformer's kept file is ≈ 3.5 MB
  *   gzipped (880 k parameters as base64 float32); keep no further cisformers.
  */
+import { perScale } from './grid.js';
 import type { CellModelSpec, CellTrainerArgs, Experiment, GridDef, GridPoint, Scale } from './types.js';
 
 export const TS_ARCHITECTURES = ['transformer', 'cisformer', 'lstm', 'mlp'] as const;
@@ -176,16 +177,16 @@ export const TS_EXPERIMENTS: readonly Experiment[] = Object.freeze([
   {
     name: 'ts-models', paper: 'ts',
     description: 'IARC task switching (N = 16, T = 32): transformer and cisformer (DPA, EA; cisformer also Cog, signed EA), LSTM, MLP; accuracy per subtask.',
-    scales: { smoke: modelsGrid('smoke'), quick: modelsGrid('quick'), full: modelsGrid('full') },
+    scales: perScale(modelsGrid),
   },
   {
     name: 'ts-ablation', paper: 'ts',
     description: 'Cisformer and transformer with DPA and EA on IARC at other window lengths (T = 16, 64) and domain sizes (N = 8, 32).',
-    scales: { smoke: ablationGrid('smoke'), quick: ablationGrid('quick'), full: ablationGrid('full') },
+    scales: perScale(ablationGrid),
   },
   {
     name: 'ts-budget', paper: 'ts',
     description: 'Does the cisformer catch up with more training? Transformer (DPA) and cisformer (DPA, EA) on IARC at 2× the steps of ts-models.',
-    scales: { smoke: budgetGrid('smoke'), quick: budgetGrid('quick'), full: budgetGrid('full') },
+    scales: perScale(budgetGrid),
   },
 ]);
