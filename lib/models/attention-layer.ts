@@ -14,10 +14,10 @@ import { applyLinear } from './layers.js';
 export interface AttentionLayerResult {
   output: tf.Tensor3D; // [B, T, d]
   weights: tf.Tensor4D; // [B, H, T, T]
-  /** The per-head queries, keys and scaled scores the weights come from (for analysis). */
-  queries: tf.Tensor4D; // [B, H, T, dHead]
-  keys: tf.Tensor4D; // [B, H, T, dHead]
-  scores: tf.Tensor4D; // [B, H, T, T], scale · q·k
+  /** The per-head queries, keys and scaled scores the weights come from, as computed (no extra ops). */
+  queries: tf.Tensor3D; // [B·H, T, dHead]
+  keys: tf.Tensor3D; // [B·H, T, dHead]
+  scores: tf.Tensor3D; // [B·H, T, T], scale · q·k
 }
 
 export function attentionLayer(
@@ -42,8 +42,8 @@ export function attentionLayer(
   return {
     output: applyLinear(params, `${name}.out`, merged as tf.Tensor3D), // [B, T, d]
     weights: tf.reshape(weights, [B, heads, T, T]) as tf.Tensor4D,
-    queries: tf.reshape(q, [B, heads, T, dHead]) as tf.Tensor4D,
-    keys: tf.reshape(k, [B, heads, T, dHead]) as tf.Tensor4D,
-    scores: tf.reshape(scores, [B, heads, T, T]) as tf.Tensor4D,
+    queries: q,
+    keys: k,
+    scores: scores as tf.Tensor3D,
   };
 }

@@ -176,7 +176,15 @@ export class Transformer implements SequenceModel {
         c.heads, this.rules[l], this.scales[l], this.masks.get(T));
       h = tf.add(h, a.output); // [B, T, d]
       if (options.returnAttention) attention.push(a.weights); // [B, H, T, T]
-      if (options.returnQueryKey) queryKey.push({ queries: a.queries, keys: a.keys, scores: a.scores });
+      if (options.returnQueryKey) {
+        const B = tokens.shape[0];
+        const dHead = c.width / c.heads;
+        queryKey.push({
+          queries: tf.reshape(a.queries, [B, c.heads, T, dHead]), // [B, H, T, dh]
+          keys: tf.reshape(a.keys, [B, c.heads, T, dHead]), // [B, H, T, dh]
+          scores: tf.reshape(a.scores, [B, c.heads, T, T]), // [B, H, T, T]
+        });
+      }
       if (!c.feedForward) continue;
       const hidden = activate(applyLinear(params, `${p}.ff.in`, applyLayerNorm(params, `${p}.norm2`, h) as tf.Tensor3D), c.activation); // [B, T, f]
       h = tf.add(h, applyLinear(params, `${p}.ff.out`, hidden as tf.Tensor3D)); // [B, T, d]
