@@ -30,17 +30,50 @@ export interface BackendInfo {
   tensorflow?: string;
   /** Why a faster backend was not used, if one was skipped. */
   fallbackReason?: string;
+  /** tfjs-node only: TensorFlow's CPU kernels, 'eigen' (default here) or 'onednn' (TF_ENABLE_ONEDNN_OPTS=1). */
+  kernels?: 'eigen' | 'onednn';
+  /** tfjs-node only: threads per kernel (TF_NUM_INTRAOP_THREADS; default here 1), or 'default' (TensorFlow's: one per core). */
+  threads?: number | 'default';
 }
 
 const require = createRequire(import.meta.url);
 let active: BackendInfo | undefined;
 let nodeLoadError: string | undefined;
 let warned = false;
+let warnedOnednn = false;
+let loadedWith: ReturnType<typeof kernelSettings> | undefined;
+
+/**
+ * How TensorFlow computes on this process, fixed when tfjs-node loads (README, "Reproducibility"):
+ * - TF_ENABLE_ONEDNN_OPTS=0: Eigen kernels, not oneDNN. TensorFlow turns oneDNN on by itself only on
+ *   CPUs with AVX-512 VNNI / BF16 / AMX, and oneDNN's batched products give a matrix of a batch other
+ *   bits than the same matrix alone (measured: the middle one of 3 with its AVX2 kernels), so training
+ *   S models at once would not be training each alone. Eigen picks each item's kernel from the item's
+ *   shape only, and TensorFlow's wheel compiles Eigen for AVX, so the same code runs on every CPU.
+ * - TF_NUM_INTRAOP_THREADS=1: one thread per kernel. A long contraction (a weight gradient over 1024
+ *   rows) is split by thread count, so two threads and one give different last bits; with one thread
+ *   everywhere a record does not depend on `--workers` (one thread per worker) or on the machine's cores.
+ * Either can be set otherwise in the environment before the first `initBackend`; `BackendInfo` (and
+ * every record) says what was used.
+ */
+function applyKernelDefaults(): void {
+  process.env.TF_ENABLE_ONEDNN_OPTS ??= '0';
+  process.env.TF_NUM_INTRAOP_THREADS ??= '1';
+}
+
+/** The kernels and threads TensorFlow was loaded with (see `applyKernelDefaults`). */
+function kernelSettings(): { kernels: 'eigen' | 'onednn'; threads: number | 'default' } {
+  const onednn = !/^(0|false)$/i.test(process.env.TF_ENABLE_ONEDNN_OPTS ?? '');
+  const threads = Number(process.env.TF_NUM_INTRAOP_THREADS);
+  return { kernels: onednn ? 'onednn' : 'eigen', threads: Number.isInteger(threads) && threads > 0 ? threads : 'default' };
+}
 
 /** Loads tfjs-node once (it registers the `tensorflow` backend); returns the error text if it cannot. */
 function loadTfjsNode(): string | undefined {
   if (nodeLoadError !== undefined || tf.findBackendFactory('tensorflow')) return nodeLoadError;
   process.env.TF_CPP_MIN_LOG_LEVEL ??= '2'; // silence libtensorflow's CPU-feature banner
+  applyKernelDefaults();
+  loadedWith = kernelSettings();
   try {
     require('@tensorflow/tfjs-node');
   } catch (err) {
@@ -86,7 +119,15 @@ export async function initBackend(backend?: BackendName): Promise<BackendInfo> {
       'Run `npm run setup` to build the native backend.');
   }
   active = { backend: chosen, tfjs: tf.version_core, fallbackReason };
-  if (chosen === 'tensorflow') active.tensorflow = tensorflowVersion();
+  if (chosen === 'tensorflow') {
+    active.tensorflow = tensorflowVersion();
+    Object.assign(active, loadedWith ?? kernelSettings());
+    if (active.kernels === 'onednn' && !warnedOnednn) {
+      warnedOnednn = true;
+      console.warn('[expressive-attention] TF_ENABLE_ONEDNN_OPTS is on: oneDNN kernels (faster on some CPUs), but seed-batched ' +
+        'replicas may then differ from single runs in the last bits (README, "Reproducibility").');
+    }
+  }
   return active;
 }
 

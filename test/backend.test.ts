@@ -1,5 +1,6 @@
 /** Backend selection: explicit names, EA_BACKEND, bad names, what is reported. */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { BACKENDS, backendInfo, initBackend } from '../lib/backend.js';
@@ -34,6 +35,31 @@ describe('backend', () => {
     }
     assert.equal(info.backend, 'tensorflow');
     assert.match(info.tensorflow ?? '', /^\d+\.\d+/);
+    assert.ok(info.kernels === 'eigen' || info.kernels === 'onednn', `kernels ${info.kernels}`);
+  });
+
+  it('the native backend defaults to Eigen kernels and one thread; the environment overrides both, and says so', async (t) => {
+    try {
+      await initBackend('tensorflow');
+    } catch {
+      t.skip('tfjs-node not available here');
+      return;
+    }
+    // Fresh processes: TensorFlow reads these variables once, when it loads.
+    const script = "import { initBackend } from './lib/backend.ts'; const i = await initBackend('tensorflow'); " +
+      "console.log(JSON.stringify({ kernels: i.kernels, threads: i.threads, env: [process.env.TF_ENABLE_ONEDNN_OPTS, process.env.TF_NUM_INTRAOP_THREADS] }));";
+    const run = (env: Record<string, string>) => {
+      const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'TF_ENABLE_ONEDNN_OPTS' && k !== 'TF_NUM_INTRAOP_THREADS'));
+      const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: new URL('..', import.meta.url), env: { ...base, ...env }, encoding: 'utf8' });
+      assert.equal(r.status, 0, r.stderr);
+      return { info: JSON.parse(r.stdout.trim().split('\n').pop() as string), stderr: r.stderr };
+    };
+    const plain = run({});
+    assert.deepEqual(plain.info, { kernels: 'eigen', threads: 1, env: ['0', '1'] });
+    assert.doesNotMatch(plain.stderr, /oneDNN/);
+    const fast = run({ TF_ENABLE_ONEDNN_OPTS: '1', TF_NUM_INTRAOP_THREADS: '2' });
+    assert.deepEqual(fast.info, { kernels: 'onednn', threads: 2, env: ['1', '2'] });
+    assert.match(fast.stderr, /TF_ENABLE_ONEDNN_OPTS is on: oneDNN kernels .* may then differ from single runs/);
   });
 
   it('rejects an unknown backend name, naming the parameter and the allowed values', async () => {

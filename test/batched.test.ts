@@ -22,6 +22,7 @@ import { createModel, type ModelSpec } from '../lib/models/registry.js';
 import { trainBatched, trainSeeds, type Replica } from '../lib/train/batched.js';
 import { checkBatch, ToySource, type BatchData, type DataSource } from '../lib/train/data.js';
 import { StackedTrainer } from '../lib/train/engine.js';
+import { batchedMatMul, rowContraction } from '../lib/models/stacked.js';
 import { train, type TrainerArgs, type TrainResult } from '../lib/train/trainer.js';
 import { readFileSync } from 'node:fs';
 import { testBackends, values } from './helpers.js';
@@ -29,6 +30,14 @@ import { testBackends, values } from './helpers.js';
 const backends = await testBackends();
 const dir = mkdtempSync(join(tmpdir(), 'ea-batched-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
+
+/** The arrays one after another in one Float32Array. */
+function concatenated(parts: Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let offset = 0;
+  for (const p of parts) { out.set(p, offset); offset += p.length; }
+  return out;
+}
 
 /** Toy data: vocabulary 6 (4 symbols + 2 markers), length 6. */
 const toy = (seed: number, batchSize = 4): ToySource => new ToySource({ symbols: 4, length: 6, period: 2, batchSize, evalBatches: 2, seed });
@@ -142,6 +151,42 @@ for (const backend of backends) {
         assert.equal(tf.memory().numTensors, before, 'tensors leaked');
       });
     }
+
+    test('batchedMatMul and rowContraction: every lane of a batch of S gets the bits it gets alone (S = 1, 2, 3, 8)', async () => {
+      // Shapes on both sides of TensorFlow's per-item cost threshold (128·128 multiply-adds: above it each
+      // item is contracted multi-threaded, below it each runs in one thread), one with an output of width 1,
+      // each with every transpose the engine uses.
+      await initBackend(backend);
+      const before = tf.memory().numTensors;
+      let x = 12345;
+      const random = (n: number): Float32Array => Float32Array.from({ length: n }, () => { x = (x * 1103515245 + 12345) % 2147483648; return x / 2147483648 - 0.5; });
+      for (const [m, k, n] of [[24, 8, 12], [18, 5, 20], [64, 32, 1], [1024, 64, 64]]) {
+        const cases = [
+          { name: 'a·b', shapes: [[m, k], [k, n]], f: (a: tf.Tensor, b: tf.Tensor) => batchedMatMul(a, b) },
+          { name: 'a·bᵀ', shapes: [[m, k], [n, k]], f: (a: tf.Tensor, b: tf.Tensor) => batchedMatMul(a, b, false, true) },
+          { name: 'aᵀ·b', shapes: [[m, k], [m, n]], f: (a: tf.Tensor, b: tf.Tensor) => batchedMatMul(a, b, true, false) },
+          { name: 'rowContraction', shapes: [[m, k], [m, n]], f: rowContraction },
+        ];
+        for (const { name, shapes, f } of cases) {
+          const [sa, sb] = shapes;
+          const lanes = Array.from({ length: 8 }, () => [random(sa[0] * sa[1]), random(sb[0] * sb[1])]);
+          const run = (S: number): Float32Array[] => tf.tidy(() => {
+            const stack = (i: number, shape: number[]) => tf.tensor3d(concatenated(lanes.slice(0, S).map((l) => l[i])), [S, shape[0], shape[1]]);
+            const out = f(stack(0, sa), stack(1, sb)).dataSync() as Float32Array;
+            const size = out.length / S;
+            return Array.from({ length: S }, (_, s) => out.slice(s * size, (s + 1) * size));
+          });
+          const alone = lanes.map((_, s) => tf.tidy(() => {
+            const out = f(tf.tensor3d(lanes[s][0], [1, sa[0], sa[1]]), tf.tensor3d(lanes[s][1], [1, sb[0], sb[1]]));
+            return out.dataSync() as Float32Array;
+          }));
+          for (const S of [2, 3, 8]) {
+            run(S).forEach((got, s) => assert.ok(got.every((v, i) => v === alone[s][i]), `${name} [${sa}]·[${sb}]: lane ${s} of ${S} differs from the lane alone`));
+          }
+        }
+      }
+      assert.equal(tf.memory().numTensors, before, 'tensors leaked');
+    });
 
     for (const file of ['transformer', 'lstm', 'mlp']) {
       test(`${file}: loss and every gradient match the PyTorch fixtures (as parity.test.ts)`, async () => {

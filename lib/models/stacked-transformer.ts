@@ -16,7 +16,7 @@ import type { AttentionMask, AttentionRule } from '../attention/rule.js';
 import { CausalMaskCache, scaleFactor } from '../attention/rule.js';
 import { LAYER_NORM_EPSILON, activate } from './layers.js';
 import type { ParamView, StackedInput, StackedModel } from './stacked.js';
-import { BlockConstants, customOp, dense, matrixView, oneHotRows, onNode, stackedLayerNorm, tableLookup } from './stacked.js';
+import { BlockConstants, customOp, dense, laneMatMul, matrixView, oneHotRows, onNode, stackedLayerNorm, tableLookup } from './stacked.js';
 import type { Transformer } from './transformer.js';
 
 /**
@@ -31,20 +31,20 @@ import type { Transformer } from './transformer.js';
  */
 export function attentionCore(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, rule: AttentionRule, scale: number, mask: AttentionMask): tf.Tensor3D {
   const gradient = rule.gradient;
-  const scores = (aq: tf.Tensor, ak: tf.Tensor): tf.Tensor => tf.mul(tf.matMul(aq as tf.Tensor3D, ak as tf.Tensor3D, false, true), scale); // [N, T, T]
-  if (!gradient) return tf.matMul(rule.weights(scores(q, k), mask) as tf.Tensor3D, v as tf.Tensor3D);
+  const scores = (aq: tf.Tensor, ak: tf.Tensor): tf.Tensor => tf.mul(laneMatMul(aq, ak, false, true), scale); // [N, T, T]
+  if (!gradient) return laneMatMul(rule.weights(scores(q, k), mask), v);
   const op = customOp(([aq, ak, av], save) => {
     const { weights, saved } = gradient.forward(scores(aq, ak), mask); // [N, T, T]
     save([aq, ak, av, weights, ...saved]);
     return {
-      value: tf.matMul(weights as tf.Tensor3D, av as tf.Tensor3D), // [N, T, dh]
+      value: laneMatMul(weights, av), // [N, T, dh]
       gradFunc: (dy: tf.Tensor, [sq, sk, sv, sw, ...rest]: tf.Tensor[]) => {
-        const dv = tf.matMul(sw as tf.Tensor3D, dy as tf.Tensor3D, true, false); // [N, T, dh]
-        const dWeights = tf.matMul(dy as tf.Tensor3D, sv as tf.Tensor3D, false, true); // [N, T, T]
+        const dv = laneMatMul(sw, dy, true, false); // [N, T, dh]
+        const dWeights = laneMatMul(dy, sv, false, true); // [N, T, T]
         const dScores = gradient.backward(dWeights, rest, mask); // [N, T, T]
         const dRaw = scale === 1 ? dScores : tf.mul(dScores, scale); // [N, T, T]
-        const dq = tf.matMul(dRaw as tf.Tensor3D, sk as tf.Tensor3D); // [N, T, dh]
-        const dk = tf.matMul(dRaw as tf.Tensor3D, sq as tf.Tensor3D, true, false); // [N, T, dh]
+        const dq = laneMatMul(dRaw, sk); // [N, T, dh]
+        const dk = laneMatMul(dRaw, sq, true, false); // [N, T, dh]
         return [dq, dk, dv];
       },
     };
@@ -186,16 +186,16 @@ export class StackedTransformer implements StackedModel {
       const bT = tf.reshape(T === T0 ? ab : tf.slice(ab, [0, 0, 0], [S, T, outDim]), [S, 1, T, outDim]); // [S, 1, T, out]
       const xt = toPositions(ax, inDim); // [S·T, B, in]
       const w3 = tf.reshape(wT, [S * T, inDim, outDim]) as tf.Tensor3D; // [S·T, in, out]
-      const y = toRows(tf.matMul(xt, w3), outDim); // [S, B, T, out]
+      const y = toRows(laneMatMul(xt, w3), outDim); // [S, B, T, out]
       save([xt, w3]);
       return {
         value: tf.reshape(tf.add(y, bT), [S, B * T, outDim]), // [S, R, out]
         gradFunc: (dy: tf.Tensor, [sx, sw]: tf.Tensor[]) => {
           const dyt = toPositions(dy, outDim); // [S·T, B, out]
-          const dx = tf.reshape(toRows(tf.matMul(dyt, sw as tf.Tensor3D, false, true), inDim), [S, B * T, inDim]); // [S, R, in]
-          let dw = tf.reshape(tf.matMul(sx as tf.Tensor3D, dyt, true, false), [S, T, inDim * outDim]); // [S, T, in·out]
+          const dx = tf.reshape(toRows(laneMatMul(dyt, sw, false, true), inDim), [S, B * T, inDim]); // [S, R, in]
+          let dw = tf.reshape(laneMatMul(sx, dyt, true, false), [S, T, inDim * outDim]); // [S, T, in·out]
           // db as a product on tfjs-node (a middle-axis sum there is not the same at every S), a sum elsewhere (see `rowSum`)
-          let db = tf.reshape(ones ? tf.matMul(ones, dyt) : tf.sum(dyt, 1), [S, T, outDim]); // [S, T, out]
+          let db = tf.reshape(ones ? laneMatMul(ones, dyt) : tf.sum(dyt, 1), [S, T, outDim]); // [S, T, out]
           if (T < T0) { // positions ≥ T get no gradient
             dw = tf.pad(dw, [[0, 0], [0, T0 - T], [0, 0]]);
             db = tf.pad(db, [[0, 0], [0, T0 - T], [0, 0]]);

@@ -11,7 +11,8 @@
  * does not depend on S:
  * - element-wise ops, reductions over the last axis and softmaxes are computed row by row;
  * - batched matmuls whose contraction runs over features (x·W, dy·Wᵀ, q·kᵀ, α·v) give each slice the
- *   same result at any batch size (checked on tfjs-node, wasm and cpu);
+ *   same result at any batch size (on tfjs-node's Eigen kernels by construction, a small single matrix
+ *   running as a batch of two: `laneMatMul`; checked on wasm and cpu);
  * - reductions over the rows of a batch are NOT, in general: tfjs-node's TensorFlow (oneDNN) splits
  *   long sums over a middle axis, or along the contraction of a batched matmul, differently for
  *   different batch counts. Sums run along the innermost axis instead (same at any S, checked on all
@@ -157,11 +158,39 @@ export function replicas(x: tf.Tensor): tf.Tensor[] {
 }
 
 /**
- * a·b (with optional transposes) for a, b [S, m, n]: batched when every slice gets the same result
- * at any S; on wasm replica by replica on materialised transposes (XNNPACK).
+ * Below this many multiply-adds per matrix TensorFlow's Eigen batch matmul runs each matrix of a batch
+ * of two or more in one thread (SequentialMatMulKernel), and a batch of one as a contraction over its
+ * thread pool (ParallelMatMulKernel); above it, and when a dimension is 1, the same kernel either way
+ * (kMaxCostOuterParallelism in tensorflow/core/kernels/matmul_op_impl.h, TensorFlow 2.21).
+ */
+const EIGEN_SEQUENTIAL_MAX_COST = 128 * 128;
+
+/**
+ * A batched product of 3-D a, b (with optional transposes) whose slices do not depend on the batch
+ * count: tf.matMul, except that on tfjs-node a single small matrix (see `EIGEN_SEQUENTIAL_MAX_COST`)
+ * runs as a batch of two (the slice duplicated, the copy's result dropped), so that it gets the
+ * kernel it gets in any larger batch. Without this a replica trained alone (S = 1) differed from the
+ * same replica in a stack in the last bits wherever TensorFlow's kernels are Eigen's (README,
+ * "Reproducibility").
+ */
+export function laneMatMul(a: tf.Tensor, b: tf.Tensor, transposeA = false, transposeB = false): tf.Tensor3D {
+  const [, r, c] = a.shape as [number, number, number];
+  const [m, k] = transposeA ? [c, r] : [r, c];
+  const n = (transposeB ? b.shape[1] : b.shape[2]) as number;
+  const single = onNode() && a.shape[0] === 1 && b.shape[0] === 1;
+  if (!single || Math.min(m, k, n) === 1 || m * k * n > EIGEN_SEQUENTIAL_MAX_COST) {
+    return tf.matMul(a as tf.Tensor3D, b as tf.Tensor3D, transposeA, transposeB);
+  }
+  const two = tf.matMul(tf.concat([a, a]) as tf.Tensor3D, tf.concat([b, b]) as tf.Tensor3D, transposeA, transposeB); // [2, m, n]
+  return tf.slice(two, [0, 0, 0], [1, -1, -1]) as tf.Tensor3D; // [1, m, n]
+}
+
+/**
+ * a·b (with optional transposes) for a, b [S, m, n], a contraction over features: batched
+ * (`laneMatMul`); on wasm replica by replica on materialised transposes (XNNPACK).
  */
 export function batchedMatMul(a: tf.Tensor, b: tf.Tensor, transposeA = false, transposeB = false): tf.Tensor3D {
-  if (!onWasm()) return tf.matMul(a as tf.Tensor3D, b as tf.Tensor3D, transposeA, transposeB);
+  if (!onWasm()) return laneMatMul(a, b, transposeA, transposeB);
   const at = transposeA ? tf.transpose(a, [0, 2, 1]) : a;
   const bt = transposeB ? tf.transpose(b, [0, 2, 1]) : b;
   if (a.shape[0] === 1) return tf.matMul(at as tf.Tensor3D, bt as tf.Tensor3D); // batch 1: XNNPACK
@@ -170,11 +199,16 @@ export function batchedMatMul(a: tf.Tensor, b: tf.Tensor, transposeA = false, tr
 
 /**
  * aᵀ·b per replica for a [S, rows, m], b [S, rows, n] → [S, m, n]: a sum over rows (see the file
- * comment). With S = 1 the batch-1 kernel is called directly: every backend computes it as the 2-D
- * product the replicas of a larger S get.
+ * comment), computed as the single-matrix product for every replica at any S. With S = 1 that product
+ * is called on the [1, rows, m] tensor directly (a batch of one is the single-matrix kernel on every
+ * backend).
  */
 export function rowContraction(a: tf.Tensor, b: tf.Tensor): tf.Tensor3D {
-  if (a.shape[0] === 1) return batchedMatMul(a, b, true, false);
+  if (a.shape[0] === 1) {
+    return onWasm()
+      ? tf.matMul(tf.transpose(a, [0, 2, 1]) as tf.Tensor3D, b as tf.Tensor3D)
+      : tf.matMul(a as tf.Tensor3D, b as tf.Tensor3D, true, false);
+  }
   return perReplica([a, b], (x, y) => (onWasm()
     ? tf.matMul(tf.transpose(x) as tf.Tensor2D, y as tf.Tensor2D)
     : tf.matMul(x as tf.Tensor2D, y as tf.Tensor2D, true, false))) as tf.Tensor3D;
@@ -335,7 +369,7 @@ export function groupedLookup(onehot: tf.Tensor, table: tf.Tensor, S: number): t
   const op = customOp(([t], save) => {
     save([onehot]);
     return {
-      value: tf.matMul(onehot as tf.Tensor3D, t as tf.Tensor3D), // [S·G, R, d]
+      value: laneMatMul(onehot, t), // [S·G, R, d]
       gradFunc: (dy: tf.Tensor, [x]: tf.Tensor[]) => {
         const [SG, R, n] = x.shape as [number, number, number];
         const d = dy.shape[2] as number;
@@ -359,7 +393,7 @@ export function groupedLookup(onehot: tf.Tensor, table: tf.Tensor, S: number): t
  * any S (a contraction over features).
  */
 export function stackedLayerNorm(x: tf.Tensor, gain: tf.Tensor, bias: tf.Tensor, epsilon: number, meanColumn?: tf.Tensor, constants?: BlockConstants): tf.Tensor3D {
-  const mean = (t: tf.Tensor): tf.Tensor => (meanColumn ? tf.matMul(t as tf.Tensor3D, meanColumn as tf.Tensor3D) : tf.mean(t, -1, true)); // [S, R, 1]
+  const mean = (t: tf.Tensor): tf.Tensor => (meanColumn ? laneMatMul(t, meanColumn) : tf.mean(t, -1, true)); // [S, R, 1]
   const op = customOp(([ax, ag, ab], save) => {
     const centred = tf.sub(ax, mean(ax)); // [S, R, d]
     const variance = mean(tf.square(centred)); // [S, R, 1]
