@@ -434,3 +434,18 @@ test('results: one row per cell in a DataFrame, seed aggregation, learning curve
   assert.equal(curves.shape[0], 12); // 6 cells × evaluations at steps 3 and 6
   assert.deepEqual([...new Set(frameRows(curves).map((r) => r.step))], [3, 6]);
 });
+
+test('git ignores the results of the smoke and quick scales and keeps those of the full scale', (t) => {
+  const repo = fileURLToPath(new URL('..', import.meta.url));
+  if (spawnSync('git', ['rev-parse', '--is-inside-work-tree'], { cwd: repo }).status !== 0) {
+    t.skip('not a git checkout');
+    return;
+  }
+  const ignored = (scale: 'smoke' | 'quick' | 'full'): boolean => {
+    const file = join(resultDir(join(repo, 'data'), 'ea', 'ea-single', scale), 'seed=0.json');
+    return spawnSync('git', ['check-ignore', '-q', file], { cwd: repo }).status === 0;
+  };
+  assert.equal(ignored('smoke'), true, 'smoke results are ignored');
+  assert.equal(ignored('quick'), true, 'quick results are ignored');
+  assert.equal(ignored('full'), false, 'full results can be committed');
+});
