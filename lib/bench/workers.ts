@@ -54,7 +54,7 @@ export interface WorkerMeasurement {
   workers: number;
   /** Models trained together in each worker (seed-batched lanes). */
   lanes: number;
-  /** TF_NUM_INTRAOP_THREADS given to each worker (tfjs-node), or null for TensorFlow's default. */
+  /** TF_NUM_INTRAOP_THREADS given to each worker (tfjs-node), or null: the environment's, else the library's default (one, lib/backend.ts). */
   threads: number | null;
   /** Total model-steps per second over all workers (wall time of the slowest). */
   modelStepsPerS: number;
@@ -73,7 +73,7 @@ export interface MeasureWorkersOptions {
   steps?: number;
   warmup?: number;
   backend?: BackendName;
-  /** TF_NUM_INTRAOP_THREADS per worker; null: TensorFlow's default. Default 1 when workers > 1, else null. */
+  /** TF_NUM_INTRAOP_THREADS per worker; null: the environment's, else the library's default (one thread). Default 1 when workers > 1, else null. */
   threads?: number | null;
 }
 
