@@ -4,6 +4,7 @@
  *
  *   ea list [experiment] [--paper ea|ts|cog]
  *   ea run <experiment> [--scale smoke|quick|full] [--seeds N] [--only axis=value ...] [--shard k/n]
+ *                       [--steps N | --budget-factor x] [--stop-after 2h30m] [--checkpoint-every 5m]
  *                       [--out DIR] [--backend tensorflow|wasm|cpu] [--rerun] [--workers N] [--batch-seeds N]
  *   ea reproduce <paper> [--scale ...] [same options as run, except --only]
  *   ea bench [options]                  training throughput against PyTorch (lib/bench/command.ts)
@@ -14,8 +15,9 @@
  * (lib/experiments/pool.ts).
  *
  * Exit codes: 0 done, 1 some cells failed (or a worker process died), 2 bad usage (unknown command,
- * experiment or option), 130 stopped by Ctrl-C (the finished cells are saved; the cells in progress
- * are abandoned).
+ * experiment or option), 75 stopped by --stop-after (EX_TEMPFAIL: run it again to continue), 130
+ * stopped by Ctrl-C or SIGTERM. A stopped run has saved its finished cells and checkpointed the cells
+ * in progress; the next run resumes them.
  * During development: `npx tsx lib/cli.ts …`; built: `node dist/cli.js …` (the `ea` bin).
  */
 import { realpathSync } from 'node:fs';
@@ -57,8 +59,15 @@ const RUN_OPTIONS = {
   'dry-run': { type: 'boolean', default: false },
   workers: { type: 'string' },
   'batch-seeds': { type: 'string' },
+  steps: { type: 'string' },
+  'budget-factor': { type: 'string' },
+  'stop-after': { type: 'string' },
+  'checkpoint-every': { type: 'string' },
   help: { type: 'boolean', short: 'h', default: false },
 } as const satisfies ParseArgsConfig['options'];
+
+/** Exit code of a run stopped by --stop-after (EX_TEMPFAIL of sysexits.h: "try again later"). */
+export const EXIT_STOPPED_BY_TIME = 75;
 
 const { only: _only, ...REPRODUCE_OPTIONS } = RUN_OPTIONS;
 
@@ -86,7 +95,8 @@ values at each scale.`,
   run: `Usage: ea run <experiment> [options]
 
 Trains the cells of <experiment> that have no finished result yet and writes one JSON record per cell.
-Interrupt with Ctrl-C: the finished cells are kept, the cells in progress are dropped; rerun to continue.
+Interrupt with Ctrl-C (or SIGTERM): the finished cells are kept and the cells in progress checkpointed;
+rerun the same command to continue from there.
 
 Options:
   --scale smoke|quick|full   grid size and budget (default quick; full = the committed results)
@@ -109,18 +119,34 @@ Options:
                              model (the same numbers, bit for bit). Default 8 on tensorflow (8 together give
                              1.7–2.5× the model-steps per second of one at a time, 1.1–2.2× with one TensorFlow
                              thread as in a worker), 1 on wasm and cpu (their batched kernels are slower).
+  --steps N                  every cell trains N optimizer steps instead of its grid's budget
+  --budget-factor x          every cell trains ⌈x · its grid's steps⌉ (e.g. 10; not with --steps)
+                             Either changes the cells' config hash and files the records apart, under
+                             <scale>-steps<N> or <scale>-x<x> (e.g. data/ts/ts-models/full-steps40000/), so
+                             results of different budgets never mix.
+  --stop-after DURATION      stop once this much time has passed (e.g. 2h30m, 90m, 45s): the cells in
+                             progress are checkpointed, the command prints what is done, what is left and the
+                             estimated time to finish it, and exits with code ${EXIT_STOPPED_BY_TIME}. Run it again to continue.
+  --checkpoint-every DURATION  checkpoint each cell in progress after this much training (default 5m; 0 =
+                             only when stopped). Checkpoints live in <results>/checkpoints/ (ignored by git)
+                             and are removed when their cell finishes.
   --dry-run                  list the cells that would run (and those already done), train nothing
   -h, --help                 this help
 
-A kill, even SIGKILL, loses at most the cells in progress (up to --batch-seeds per worker); every
-finished cell is on disk, and a rerun continues with the rest.`,
+A kill, even SIGKILL, loses at most the training since the last checkpoint of the cells in progress (up
+to --batch-seeds per worker); every finished cell is on disk, and a rerun resumes the rest — to the same
+records, bit for bit, as an uninterrupted run on the same backend. A checkpoint made by another
+configuration or library version is discarded with a message.
+
+Exit codes: 0 done, 1 some cells failed, 2 bad usage, ${EXIT_STOPPED_BY_TIME} stopped by --stop-after, 130 stopped by
+Ctrl-C or SIGTERM.`,
   reproduce: `Usage: ea reproduce <paper> [options]
 
 Runs every experiment of <paper> (${PAPERS.join(', ')}) in turn, as \`ea run\` does (with several workers,
 each runs its share of every experiment in turn).
 
-Options: --scale, --seeds, --shard, --out, --backend, --rerun, --workers, --batch-seeds, --dry-run, --help
-(see \`ea run --help\`).`,
+Options: --scale, --seeds, --shard, --steps, --budget-factor, --stop-after, --checkpoint-every, --out,
+--backend, --rerun, --workers, --batch-seeds, --dry-run, --help (see \`ea run --help\`).`,
   bench: BENCH_HELP,
   help: 'Usage: ea help [command]',
 };
@@ -151,6 +177,28 @@ function positiveOf(option: string, text: string | undefined): number | undefine
   const n = Number(text);
   if (!/^\d+$/.test(text) || n < 1) throw new UsageError(`--${option} must be a positive integer; got '${text}'`);
   return n;
+}
+
+function numberOf(option: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const x = Number(text);
+  if (text.trim() === '' || !(x > 0) || !Number.isFinite(x)) throw new UsageError(`--${option} must be a positive number; got '${text}'`);
+  return x;
+}
+
+/** '2h30m', '90m', '45s', '1h', '1.5h' → milliseconds; '0' → 0 where zero is allowed. */
+export function parseDuration(option: string, text: string, allowZero = false): number {
+  if (allowZero && /^0+$/.test(text)) return 0;
+  const m = /^(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m)?(?:(\d+(?:\.\d+)?)s)?$/.exec(text);
+  const ms = m ? (Number(m[1] ?? 0) * 3600 + Number(m[2] ?? 0) * 60 + Number(m[3] ?? 0)) * 1000 : NaN;
+  if (!m || text === '' || !(ms > 0)) {
+    throw new UsageError(`--${option} takes a duration such as 2h30m, 90m or 45s${allowZero ? ' (or 0)' : ''}; got '${text}'`);
+  }
+  return ms;
+}
+
+function durationOf(option: string, text: string | undefined, allowZero = false): number | undefined {
+  return text === undefined ? undefined : parseDuration(option, text, allowZero);
 }
 
 function experimentOf(name: string | undefined, command: string): Experiment {
@@ -213,23 +261,44 @@ function say(stream: NodeJS.WritableStream, text: string): number {
 }
 
 /**
- * Ctrl-C: the first stops after the cells in progress are dropped (finished cells are on disk; `stop`
- * passes it on to worker processes); the second exits at once (`kill` ends the workers first).
+ * Ctrl-C or SIGTERM: the first stops the run after the cells in progress are checkpointed (finished
+ * cells are on disk; `stop` passes it on to worker processes); a second Ctrl-C exits at once (`kill`
+ * ends the workers first, losing their training since the last checkpoint). `stopAfterMs` (--stop-after)
+ * stops the same way once that much time has passed; `byTime()` then says so.
  */
-function interruptible(io: CliIO, workers?: { stop(): void; kill(): void }): { signal: AbortSignal; release(): void } {
+function interruptible(io: CliIO, stopAfterMs: number | undefined, workers?: { stop(): void; kill(): void }):
+  { signal: AbortSignal; byTime(): boolean; release(): void } {
   const controller = new AbortController();
-  const onSigint = (): void => {
-    if (controller.signal.aborted) {
-      io.stderr.write('\nsecond Ctrl-C: exiting now\n');
-      workers?.kill();
-      process.exit(130);
-    }
-    io.stderr.write('\nCtrl-C: stopping (finished cells are saved; press Ctrl-C again to exit at once)\n');
+  let byTime = false;
+  const stop = (why: string): void => {
+    io.stderr.write(`\n${why}: stopping after checkpointing the cells in progress (finished cells are saved)\n`);
     controller.abort();
     workers?.stop();
   };
+  const onSigint = (): void => {
+    if (!controller.signal.aborted) return stop('Ctrl-C (press it again to exit at once)');
+    io.stderr.write('\nsecond Ctrl-C: exiting now\n');
+    workers?.kill();
+    process.exit(130);
+  };
+  const onSigterm = (): void => { if (!controller.signal.aborted) stop('SIGTERM'); };
+  const timer = stopAfterMs === undefined ? undefined : setTimeout(() => {
+    if (controller.signal.aborted) return;
+    byTime = true;
+    stop(`--stop-after ${formatEta(stopAfterMs)} reached`);
+  }, stopAfterMs);
+  timer?.unref();
   process.on('SIGINT', onSigint);
-  return { signal: controller.signal, release: () => { process.off('SIGINT', onSigint); } };
+  process.on('SIGTERM', onSigterm);
+  return {
+    signal: controller.signal,
+    byTime: () => byTime,
+    release: () => {
+      clearTimeout(timer);
+      process.off('SIGINT', onSigint);
+      process.off('SIGTERM', onSigterm);
+    },
+  };
 }
 
 /** What `ea run` and `ea reproduce` do, after their arguments are checked. */
@@ -240,6 +309,8 @@ interface Job {
   options: RunOptions;
   /** --workers, if given. */
   workers?: number;
+  /** --stop-after, in ms. */
+  stopAfterMs?: number;
   dryRun: boolean;
   /** The command and options a worker process gets, without --shard, --workers, --batch-seeds and --backend. */
   args: string[];
@@ -265,15 +336,29 @@ function dryRun(io: CliIO, plans: Plan[], scale: Scale, parallel: string): numbe
   return 0;
 }
 
-function report(io: CliIO, summaries: RunSummary[]): number {
+/**
+ * What was done and what is left, per experiment and in all; the exit code: 1 if cells failed, else
+ * 75 if --stop-after stopped the run, 130 if Ctrl-C or SIGTERM did, else 0.
+ */
+function report(io: CliIO, summaries: RunSummary[], byTime: boolean): number {
   const failed = summaries.reduce((n, s) => n + s.failed, 0);
   const stopped = summaries.some((s) => s.stopped);
   for (const s of summaries) {
-    io.stderr.write(`${s.experiment} (${s.scale}): ${s.ran} run, ${s.skipped} already done, ${s.failed} failed` +
+    const left = s.cellsLeft > 0 ? `, ${s.cellsLeft} left (≤ ${s.stepsLeft} steps)` : '';
+    io.stderr.write(`${s.experiment} (${s.scale}): ${s.ran} run, ${s.skipped} already done, ${s.failed} failed${left}` +
       `${s.stopped ? ', stopped' : ''} in ${formatEta(s.wallTimeMs)} → ${s.dir}\n`);
     for (const e of s.errors) io.stderr.write(`  failed ${e.key}: ${e.error}\n`);
   }
-  return stopped ? 130 : failed > 0 ? 1 : 0;
+  const cellsLeft = summaries.reduce((n, s) => n + s.cellsLeft, 0);
+  if (stopped && cellsLeft > 0) {
+    const stepsLeft = summaries.reduce((n, s) => n + s.stepsLeft, 0);
+    const trained = summaries.reduce((n, s) => n + s.stepsTrained, 0);
+    const wall = summaries.reduce((t, s) => Math.max(t, s.wallTimeMs), 0);
+    const eta = trained > 0 ? `about ${formatEta((stepsLeft * wall) / trained)} more at this run's ${(trained / (wall / 1000)).toFixed(1)} model-steps/s` :
+      'no estimate (no steps trained in this run)';
+    io.stderr.write(`left: ${cellsLeft} cell${cellsLeft > 1 ? 's' : ''}, ≤ ${stepsLeft} steps — ${eta}; run the same command again to continue\n`);
+  }
+  return failed > 0 ? 1 : stopped && byTime ? EXIT_STOPPED_BY_TIME : stopped ? 130 : 0;
 }
 
 /** How to start this command in a worker process: node arguments before the command's own. */
@@ -295,7 +380,7 @@ async function execute(job: Job, io: CliIO): Promise<number> {
   const options = { ...job.options, backend, batchSeeds };
   if (workers > 1) return inWorkers(job, io, plans, { ...options, workers });
 
-  const { signal, release } = interruptible(io);
+  const { signal, byTime, release } = interruptible(io, job.stopAfterMs);
   const summaries: RunSummary[] = [];
   try {
     for (const [i, e] of job.experiments.entries()) {
@@ -305,7 +390,7 @@ async function execute(job: Job, io: CliIO): Promise<number> {
       progress.done();
       if (signal.aborted) break;
     }
-    return report(io, summaries);
+    return report(io, summaries, byTime());
   } finally {
     release();
   }
@@ -367,7 +452,7 @@ async function inWorkers(job: Job, io: CliIO, plans: Plan[], options: RunOptions
     },
     onLine: (line, i) => { if (!TF_BANNER.test(line)) progress.note(`[worker ${i}/${options.workers}] ${line}`); },
   });
-  const { signal, release } = interruptible(io, pool);
+  const { signal, byTime, release } = interruptible(io, job.stopAfterMs, pool);
   let exits: WorkerExit[];
   try {
     exits = await pool.done;
@@ -384,20 +469,23 @@ async function inWorkers(job: Job, io: CliIO, plans: Plan[], options: RunOptions
       experiment: p.experiment.name, scale: options.scale, dir: p.dir, cells: p.cells.length,
       skipped: parts.reduce((n, s) => n + s.skipped, 0), ran: parts.reduce((n, s) => n + s.ran, 0), failed: parts.reduce((n, s) => n + s.failed, 0),
       errors: parts.flatMap((s) => s.errors), problems: p.problems, stopped: parts.some((s) => s.stopped), wallTimeMs,
+      stepsTrained: parts.reduce((n, s) => n + s.stepsTrained, 0), cellsLeft: parts.reduce((n, s) => n + s.cellsLeft, 0),
+      stepsLeft: parts.reduce((n, s) => n + s.stepsLeft, 0),
     });
   }
-  const code = report(io, summaries);
+  const code = report(io, summaries, byTime());
   // A worker that ended without its summaries, or other than with 0, 1 (failed cells) or 130 (stopped), died;
   // one stopped while it was starting, or ended by the terminal's Ctrl-C (it reaches the whole process
   // group) before it listened, did not.
   const died = exits.filter((x) => !(x.code === 0 || ((x.code === 1 || x.code === 130) && x.summaries) || x.stoppedWhileStarting ||
-    (signal.aborted && (x.code === 130 || x.signal === 'SIGINT'))));
+    (signal.aborted && (x.code === 130 || x.signal === 'SIGINT' || x.signal === 'SIGTERM'))));
   for (const x of died) {
     io.stderr.write(`worker ${x.worker}/${options.workers} (share ${shareText(x.shard)}) ${x.signal ? `was ended by ${x.signal}` : `exited with code ${x.code}`}` +
       `${x.summaries ? '' : ' before it finished'}; rerun to train the cells it did not finish\n`);
   }
-  if (code === 130 || signal.aborted || exits.some((x) => x.code === 130)) return 130;
-  return code !== 0 || died.length > 0 ? 1 : 0;
+  if (code === 1 || died.length > 0) return 1;
+  if (code === EXIT_STOPPED_BY_TIME) return code;
+  return code === 130 || signal.aborted || exits.some((x) => x.code === 130) ? 130 : 0;
 }
 
 const shareText = (s: Shard): string => `${s.k}/${s.n}`;
@@ -410,10 +498,7 @@ async function run(args: string[], io: CliIO): Promise<number> {
   if (values.help) return say(io.stdout, HELP.run);
   if (positionals.length > 1) throw new UsageError(`ea run takes one experiment; got ${positionals.join(' ')}`);
   const experiment = experimentOf(positionals[0], 'run');
-  const options: RunOptions = {
-    scale: scaleOf(values.scale), seeds: positiveOf('seeds', values.seeds), backend: backendOf(values.backend), rerun: values.rerun,
-    out: values.out, batchSeeds: positiveOf('batch-seeds', values['batch-seeds']),
-  };
+  const options = runOptionsOf(values);
   const workers = positiveOf('workers', values.workers);
   try {
     if (values.only) options.only = parseOnly(values.only);
@@ -424,15 +509,31 @@ async function run(args: string[], io: CliIO): Promise<number> {
   }
   return execute({
     experiments: [experiment], label: experiment.name, options, workers, dryRun: values['dry-run'],
+    stopAfterMs: durationOf('stop-after', values['stop-after']),
     args: ['run', experiment.name, ...commonArgs(values), ...(values.only ?? []).flatMap((o) => ['--only', o])],
   }, io);
 }
 
-/** The options every worker gets as they were given (the others are set per worker). */
-function commonArgs(values: { scale: string; seeds?: string; out?: string; rerun: boolean }): string[] {
+type RunValues = { scale: string; seeds?: string; out?: string; rerun: boolean; backend?: string; 'batch-seeds'?: string;
+  steps?: string; 'budget-factor'?: string; 'checkpoint-every'?: string };
+
+/** The RunOptions that `run` and `reproduce` share, checked one by one (--only and --shard are checked with the grid). */
+function runOptionsOf(values: RunValues): RunOptions {
+  return {
+    scale: scaleOf(values.scale), seeds: positiveOf('seeds', values.seeds), backend: backendOf(values.backend), rerun: values.rerun,
+    out: values.out, batchSeeds: positiveOf('batch-seeds', values['batch-seeds']), steps: positiveOf('steps', values.steps),
+    budgetFactor: numberOf('budget-factor', values['budget-factor']),
+    checkpointEveryMs: durationOf('checkpoint-every', values['checkpoint-every'], true),
+  };
+}
+
+/** The options every worker gets as they were given (the others are set per worker; --stop-after is the parent's). */
+function commonArgs(values: RunValues): string[] {
+  const given = (option: 'seeds' | 'out' | 'steps' | 'budget-factor' | 'checkpoint-every'): string[] =>
+    values[option] !== undefined ? [`--${option}`, values[option] as string] : [];
   return [
-    '--scale', values.scale, ...(values.seeds !== undefined ? ['--seeds', values.seeds] : []),
-    ...(values.out !== undefined ? ['--out', values.out] : []), ...(values.rerun ? ['--rerun'] : []),
+    '--scale', values.scale, ...given('seeds'), ...given('out'), ...given('steps'), ...given('budget-factor'), ...given('checkpoint-every'),
+    ...(values.rerun ? ['--rerun'] : []),
   ];
 }
 
@@ -446,10 +547,7 @@ async function reproduce(args: string[], io: CliIO): Promise<number> {
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
-  const options: RunOptions = {
-    scale: scaleOf(values.scale), seeds: positiveOf('seeds', values.seeds), backend: backendOf(values.backend), rerun: values.rerun, out: values.out,
-    batchSeeds: positiveOf('batch-seeds', values['batch-seeds']),
-  };
+  const options = runOptionsOf(values);
   const workers = positiveOf('workers', values.workers);
   try {
     if (values.shard !== undefined) options.shard = parseShard(values.shard);
@@ -459,6 +557,7 @@ async function reproduce(args: string[], io: CliIO): Promise<number> {
   }
   return execute({
     experiments, label: `reproduce ${positionals[0]}`, options, workers, dryRun: values['dry-run'],
+    stopAfterMs: durationOf('stop-after', values['stop-after']),
     args: ['reproduce', positionals[0], ...commonArgs(values)],
   }, io);
 }

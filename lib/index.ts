@@ -31,6 +31,7 @@ export * from './train/adamw.js';
 export * from './train/schedule.js';
 export * from './train/checkpoint.js';
 export * from './train/trainer.js';
+export * from './train/plateau.js';
 export * from './train/batched.js';
 // tasks
 export * from './tasks/task.js';

@@ -17,7 +17,7 @@ import { ATTENTION_RULES } from '../lib/attention/registry.js';
 import { BENCH_CONFIGS } from '../lib/bench/configs.js';
 import { availableCores } from '../lib/bench/workers.js';
 import { BENCH_HELP } from '../lib/bench/command.js';
-import { main } from '../lib/cli.js';
+import { main, parseDuration } from '../lib/cli.js';
 import { expandGrid } from '../lib/experiments/grid.js';
 import { EXPERIMENT_NAMES, experimentsOf } from '../lib/experiments/registry.js';
 import type { ResultRecord } from '../lib/experiments/record.js';
@@ -64,6 +64,24 @@ test('help: the main text and each command', async () => {
   assert.match(runHelp, /--workers N [\s\S]*Default: one per core[\s\S]*2 workers give 1\.4–1\.8×/);
   assert.match(runHelp, /--batch-seeds N [\s\S]*Default 8 on tensorflow[\s\S]*1 on wasm and cpu/);
   assert.match((await ea('reproduce', '--help')).stdout, /--workers, --batch-seeds/);
+  // Long runs: budgets, time box, checkpoints, exit codes.
+  assert.match(runHelp, /--steps N [\s\S]*--budget-factor x [\s\S]*config hash[\s\S]*<scale>-steps<N> or <scale>-x<x>/);
+  assert.match(runHelp, /--stop-after DURATION [\s\S]*exits with code 75/);
+  assert.match(runHelp, /--checkpoint-every DURATION [\s\S]*default 5m/);
+  assert.match(runHelp, /Exit codes: 0 done, 1 some cells failed, 2 bad usage, 75 stopped by --stop-after, 130 stopped by\s+Ctrl-C or SIGTERM/);
+  assert.match((await ea('reproduce', '--help')).stdout, /--steps, --budget-factor, --stop-after, --checkpoint-every/);
+});
+
+test('durations: 2h30m, 90m, 45s, 1.5h; 0 only where allowed', () => {
+  assert.equal(parseDuration('stop-after', '2h30m'), 9_000_000);
+  assert.equal(parseDuration('stop-after', '90m'), 5_400_000);
+  assert.equal(parseDuration('stop-after', '45s'), 45_000);
+  assert.equal(parseDuration('stop-after', '1.5h'), 5_400_000);
+  assert.equal(parseDuration('stop-after', '1h0m30s'), 3_630_000);
+  assert.equal(parseDuration('checkpoint-every', '0', true), 0);
+  for (const bad of ['', '0', '0m', '2', 'h', '1h 30m', '-5m', '5min', 'm5']) {
+    assert.throws(() => parseDuration('stop-after', bad), /--stop-after takes a duration such as 2h30m, 90m or 45s; got /, `'${bad}'`);
+  }
 });
 
 test('ea bench: the help of `npm run bench`, and an unknown configuration is a usage error listing the known ones', async () => {
@@ -137,6 +155,9 @@ test('--dry-run lists the cells a run would train and trains nothing', async () 
   assert.match(asked.stdout, /^would run with 3 worker processes, up to 2 seeds trained together/m);
   const smoke = await ea('run', e.name, '--scale', 'smoke', '--out', out, '--dry-run');
   assert.match(smoke.stdout, /^would run with 1 worker process,/m, 'smoke runs in one process by default');
+  const longer = await ea('run', e.name, '--scale', 'full', '--only', 'mechanism=expressive', '--out', out, '--dry-run', '--steps', '12000');
+  assert.match(longer.stdout, new RegExp(`to run \\(≤ ${12000 * cells.length * 2 - (cells.length * 2 - expandGrid(e, 'full', { only: { mechanism: ['expressive'] } }).length) * 12000} steps\\) → \\S+${e.name}/full-steps12000\n`));
+  assert.deepEqual([...new Set([...longer.stdout.matchAll(/^ {2}\S+ {2}\((\d+) steps\)$/gm)].map((m) => m[1]))], ['12000']);
 });
 
 test('usage errors: exit code 2 and a message listing the allowed values', async () => {
@@ -159,6 +180,14 @@ test('usage errors: exit code 2 and a message listing the allowed values', async
     [['reproduce', 'ea', '--only', 'mechanism=expressive'], /Unknown option '--only'/],
     [['list', '--paper', 'xyz'], /unknown paper 'xyz'; known papers: ea, ts, cog/],
     [['list', 'nope'], /unknown experiment 'nope'/],
+    [['run', EXPERIMENT_NAMES[0], '--steps', '0'], /--steps must be a positive integer; got '0'/],
+    [['run', EXPERIMENT_NAMES[0], '--steps', '1e4'], /--steps must be a positive integer; got '1e4'/],
+    [['run', EXPERIMENT_NAMES[0], '--budget-factor', 'ten'], /--budget-factor must be a positive number; got 'ten'/],
+    [['run', EXPERIMENT_NAMES[0], '--budget-factor', '0'], /--budget-factor must be a positive number; got '0'/],
+    [['reproduce', 'ea', '--steps', '100', '--budget-factor', '2'], /--steps and --budget-factor cannot be used together; give one/],
+    [['run', EXPERIMENT_NAMES[0], '--stop-after', '2 hours'], /--stop-after takes a duration such as 2h30m, 90m or 45s; got '2 hours'/],
+    [['run', EXPERIMENT_NAMES[0], '--stop-after', '0'], /--stop-after takes a duration such as 2h30m, 90m or 45s; got '0'/],
+    [['run', EXPERIMENT_NAMES[0], '--checkpoint-every', '5 min'], /--checkpoint-every takes a duration such as 2h30m, 90m or 45s \(or 0\); got '5 min'/],
   ];
   for (const [argv, re] of cases) {
     const r = await ea(...argv);
@@ -184,9 +213,10 @@ test('the real command: exit code 2 on an unknown experiment, and a smoke run in
   assert.equal(records.length, expandGrid(experimentsOf('ea')[0], 'smoke').length);
 });
 
-test('Ctrl-C (SIGINT) stops the real command cleanly with exit code 130, writing nothing half-done', async () => {
+test('Ctrl-C (SIGINT) stops the real command with exit code 130, checkpointing the cell in progress; --stop-after resumes it and exits 75', async () => {
   const out = join(root, 'sigint');
-  const child = spawn(process.execPath, ['--import', 'tsx', 'lib/cli.ts', 'run', 'cog-delete', '--scale', 'quick', '--out', out, '--workers', '1'], {
+  const argv = ['--import', 'tsx', 'lib/cli.ts', 'run', 'cog-delete', '--scale', 'quick', '--out', out, '--workers', '1'];
+  const child = spawn(process.execPath, argv, {
     cwd: repo, env: { ...process.env, EA_BACKEND: backend, TF_CPP_MIN_LOG_LEVEL: '2' }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
@@ -202,10 +232,20 @@ test('Ctrl-C (SIGINT) stops the real command cleanly with exit code 130, writing
     });
   });
   assert.equal(await exit, 130, stderr);
-  assert.match(stderr, /Ctrl-C: stopping/);
-  assert.match(stderr, /stopped \(cell mechanism=dot-product,seed=0 abandoned, not written\)/);
+  assert.match(stderr, /Ctrl-C \(press it again to exit at once\): stopping after checkpointing/);
+  const at = Number(/stopped \(cell mechanism=dot-product,seed=0 checkpointed at step (\d+); the next run resumes it\)/.exec(stderr)?.[1]);
+  assert.match(stderr, /0 run, 0 already done, 0 failed, 2 left \(≤ \d+ steps\), stopped/);
+  assert.match(stderr, /^left: 2 cells, ≤ \d+ steps — (about \S+ more at this run's [\d.]+ model-steps\/s|no estimate \(no steps trained in this run\)); run the same command again to continue$/m);
   const dir = join(out, 'cog', 'cog-delete', 'quick');
-  assert.deepEqual(existsSync(dir) ? readdirSync(dir) : [], []);
+  assert.deepEqual(readdirSync(dir), ['checkpoints'], 'no record, only the checkpoint');
+  assert.deepEqual(readdirSync(join(dir, 'checkpoints')), ['mechanism=dot-product,seed=0.ckpt']);
+
+  // The same command with a time box: it resumes the cell where it was stopped, stops when the time is up, exits 75.
+  const again = await ea('run', 'cog-delete', '--scale', 'quick', '--out', out, '--workers', '1', '--backend', backend, '--stop-after', '2s');
+  assert.equal(again.code, 75, again.stderr);
+  assert.match(again.stderr, new RegExp(`mechanism=dot-product,seed=0 resumed from its checkpoint at step ${at}/\\d+`));
+  assert.match(again.stderr, /--stop-after 2s reached: stopping after checkpointing/);
+  assert.match(again.stderr, /^left: [12] cells?, ≤ \d+ steps — about \S+ more at this run's [\d.]+ model-steps\/s; run the same command again to continue$/m);
 });
 
 /** The numbers of a record that must not depend on how it was run (one process, workers, batching). */
@@ -253,8 +293,8 @@ test('--workers 2: two worker processes write exactly the records of one process
   }
 });
 
-test('Ctrl-C with --workers 2: the workers stop, exit code 130, nothing half-done is written', async () => {
-  const out = join(root, 'sigint-workers');
+test('SIGTERM with --workers 2 (a batch system ending the job): the workers checkpoint and stop, exit code 130, no record half-done', async () => {
+  const out = join(root, 'sigterm-workers');
   const child = spawn(process.execPath, ['--import', 'tsx', 'lib/cli.ts', 'run', 'cog-lm', '--scale', 'quick', '--out', out, '--workers', '2'], {
     cwd: repo, env: { ...process.env, EA_BACKEND: backend, TF_CPP_MIN_LOG_LEVEL: '2' }, stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -265,16 +305,18 @@ test('Ctrl-C with --workers 2: the workers stop, exit code 130, nothing half-don
     child.stderr.on('data', (d: Buffer) => {
       stderr += d.toString();
       if (!sent && /2 worker processes/.test(stderr)) {
-        sent = true; // one Ctrl-C, while the workers start or train (either way they must stop)
-        setTimeout(() => { child.kill('SIGINT'); resolve(); }, 2000);
+        sent = true; // while the workers start or train (either way they must stop)
+        setTimeout(() => { child.kill('SIGTERM'); resolve(); }, 2000);
       }
     });
   });
   assert.equal(await exit, 130, stderr);
-  assert.match(stderr, /Ctrl-C: stopping/);
+  assert.match(stderr, /SIGTERM: stopping after checkpointing the cells in progress/);
   assert.doesNotMatch(stderr, /exited with code|was ended by/, 'no worker died');
   const dir = join(out, 'cog', 'cog-lm', 'quick');
-  assert.deepEqual(existsSync(dir) ? readdirSync(dir) : [], []);
+  assert.deepEqual((existsSync(dir) ? readdirSync(dir) : []).filter((f) => f !== 'checkpoints'), [], 'no record');
+  const checkpoints = existsSync(join(dir, 'checkpoints')) ? readdirSync(join(dir, 'checkpoints')) : [];
+  assert.ok(checkpoints.every((f) => f.endsWith('.ckpt')), checkpoints.join(', '));
 });
 
 for (const paper of PAPERS) {

@@ -67,6 +67,28 @@ test('--seeds, --only, where', () => {
   for (const c of only) assert.equal(c.configHash, all.get(c.key));
 });
 
+test('--steps and --budget-factor: every cell\'s budget, a new config hash, a folder of its own', () => {
+  const e = grid({ mechanism: ['dot-product'], seed: [0, 1] }, {
+    cell: (p) => ({ task: { kind: 'toy', seed: Number(p.seed) }, model: { kind: 'transformer', width: 8 }, trainer: { steps: 800, warmupSteps: 100 }, seed: Number(p.seed) }),
+  });
+  const own = expandGrid(e, 'full');
+  const steps = expandGrid(e, 'full', { steps: 12000 });
+  const factor = expandGrid(e, 'full', { budgetFactor: 15 });
+  const short = expandGrid(e, 'full', { steps: 50 });
+  assert.deepEqual(steps.map((c) => c.spec.trainer.steps), [12000, 12000]);
+  assert.deepEqual(factor.map((c) => c.spec.trainer.steps), [12000, 12000], '⌈15 × 800⌉');
+  assert.deepEqual(expandGrid(e, 'full', { budgetFactor: 0.3333 }).map((c) => c.spec.trainer.steps), [267, 267], '⌈0.3333 × 800⌉ = ⌈266.64⌉');
+  assert.deepEqual(short.map((c) => c.spec.trainer.warmupSteps), [50, 50], 'warm-up cut to a budget shorter than it');
+  assert.deepEqual(steps.map((c) => c.spec.trainer.warmupSteps), [100, 100], 'warm-up kept otherwise');
+  assert.deepEqual([own[0].budget, steps[0].budget, factor[0].budget], [undefined, 'steps12000', 'x15']);
+  assert.equal(steps[0].key, own[0].key, 'the same cell key …');
+  assert.notEqual(steps[0].configHash, own[0].configHash, '… but another config hash');
+  assert.equal(steps[0].configHash, factor[0].configHash, 'the same spec, however it was asked for, is the same cell');
+  assert.throws(() => expandGrid(e, 'full', { steps: 100, budgetFactor: 2 }), /--steps and --budget-factor cannot be used together; give one/);
+  assert.throws(() => expandGrid(e, 'full', { steps: 0 }), /--steps must be a positive integer; got 0/);
+  assert.throws(() => expandGrid(e, 'full', { budgetFactor: -1 }), /--budget-factor must be a positive number; got -1/);
+});
+
 test('shards are disjoint and together complete', () => {
   const e = grid({ mechanism: ['dot-product', 'expressive'], N: [4, 8, 16], seed: [0, 1, 2] });
   const all = expandGrid(e, 'smoke').map((c) => c.key);
@@ -144,15 +166,32 @@ test('progress: a redrawn bar with ETA on a terminal, plain lines otherwise', ()
     p.done();
     return out;
   };
+  // A resumed cell: its steps before the resume are done, not measured, so before a step of this run there is no ETA.
+  const resumed = (): string => {
+    let out = '';
+    const stream = { write: (s: string) => { out += s; return true; }, columns: 200 } as unknown as NodeJS.WritableStream;
+    const p = progressReporter({ stream, tty: false, heartbeatMs: 0 });
+    p.onEvent({ type: 'plan', experiment: 'toy', scale: 'smoke', dir: '/tmp/x', cells: 4, todo: cells, skipped: 0, budgetSteps: 40 });
+    p.onEvent({ type: 'cell-start', cell: cells[1], position: 0, of: 4 });
+    p.onEvent({ type: 'resumed', cell: cells[1], step: 5 });
+    p.onEvent({ type: 'step', cell: cells[1], step: 5, maxSteps: 10, loss: 0.3 });
+    p.onEvent({ type: 'step', cell: cells[1], step: 6, maxSteps: 10, loss: 0.2 });
+    p.done();
+    return out;
+  };
+  const r = resumed();
+  assert.match(r, /toy: mechanism=dot-product,seed=1 resumed from its checkpoint at step 5\/10\n/);
+  assert.match(r, /step 5\/10 \(resumed\) loss 0\.3000, cell ETA \?, ETA \?\n/, 'no steps measured yet: no estimate');
+  assert.match(r, /step 6\/10 \(resumed\) loss 0\.2000, cell ETA \d+s, ETA \d+s\n/, 'one step measured: an estimate');
   const plain = feed(false, 0);
   assert.ok(!plain.includes('\r'), 'no carriage returns in plain mode');
   assert.match(plain, /^toy \(smoke\): 4 cells, 0 already done, 4 to run → \/tmp\/x\n/);
   assert.match(plain, /toy: 1\/4 mechanism=dot-product,seed=0: accuracy 0\.5000 \(best 0\.7500\), 10 steps \(steps\), 2s; ETA \S+\n/);
-  assert.match(plain, /toy: 1\/4 cells, mechanism=dot-product,seed=1 step 5\/10 loss 0\.3000, ETA/, 'heartbeat');
-  assert.match(plain, /stopped \(cell mechanism=dot-product,seed=1 abandoned, not written\); 1 finished cells are saved\n$/);
+  assert.match(plain, /toy: 1\/4 cells, mechanism=dot-product,seed=1 step 5\/10 loss 0\.3000, cell ETA \S+, ETA \S+\n/, 'heartbeat');
+  assert.match(plain, /stopped \(cell mechanism=dot-product,seed=1 checkpointed at step 5; the next run resumes it\); 1 finished cells are saved\n$/);
   const tty = feed(true, 0);
   assert.ok(tty.includes('\r\u001b[Ktoy [█████░░░░░░░░░░░░░░░] 25%  1/4 cells'), 'bar at 25 % after one of four equal cells, redrawn in place');
-  assert.match(tty, /1\/4 cells {2}ETA \d+s {2}mechanism=dot-product,seed=1 {2}step 0\/10/);
+  assert.match(tty, /1\/4 cells {2}ETA \d+s {2}mechanism=dot-product,seed=1 {2}step 0\/10 \(cell \?\)/);
   assert.equal(formatEta(3_725_000), '1h02m');
   assert.equal(formatEta(125_000), '2m05s');
 });

@@ -18,6 +18,7 @@ import { expandGrid } from '../lib/experiments/grid.js';
 import type { ResultRecord } from '../lib/experiments/record.js';
 import { aggregate, curvesFrame, frameRows, loadDanfo, loadKeptModel, loadResults, resultsFrame, summarise } from '../lib/experiments/results.js';
 import { disposeParams } from '../lib/models/params.js';
+import { readCheckpoint } from '../lib/train/checkpoint.js';
 import { evaluate } from '../lib/train/trainer.js';
 import { recommendedParallelism } from '../lib/bench/workers.js';
 import { runWorkerPool, workerEnv, workerShard, type WireEvent } from '../lib/experiments/pool.js';
@@ -309,7 +310,8 @@ test('worker processes: one TensorFlow thread each unless set; a stop reaches wo
   assert.deepEqual([started(1), started(2)], [['mechanism=dot-product,seed=0'], ['mechanism=dot-product,seed=1']]);
   for (const w of [1, 2]) assert.ok(events.some((e) => e.worker === w && e.event.type === 'stopped' && e.event.cell), `worker ${w} reported its abandoned cell`);
   const dir = resultDir(out, 'ea', 'toy', 'smoke');
-  assert.deepEqual(existsSync(dir) ? readdirSync(dir) : [], []);
+  assert.deepEqual(existsSync(dir) ? readdirSync(dir).filter((f) => f !== 'checkpoints') : [], [], 'no record');
+  assert.deepEqual(readdirSync(join(dir, 'checkpoints')).sort(), ['mechanism=dot-product,seed=0.ckpt', 'mechanism=dot-product,seed=1.ckpt'], 'each worker checkpointed its cell');
 });
 
 test('shards write disjoint cells that merge into the whole grid', async () => {
@@ -324,36 +326,130 @@ test('shards write disjoint cells that merge into the whole grid', async () => {
   assert.deepEqual([...new Set(records.map((r) => r.shard))].sort(), ['1/2', '2/2']);
 });
 
-test('aborting (Ctrl-C) keeps the finished cells and writes nothing for the cell in progress', async () => {
+for (const batchSeeds of [1, 2]) test(`aborting (Ctrl-C, batchSeeds ${batchSeeds}) checkpoints the cells in progress; the rerun resumes them to the records of an uninterrupted run`, async () => {
   await initBackend(backend);
   const out = fresh();
-  const experiment = toyExperiment({ steps: { smoke: 30 } });
+  const clean = fresh();
+  const experiment = toyExperiment({ seeds: 2, steps: { smoke: 30 }, evalEvery: 5 });
   const controller = new AbortController();
   let done = 0;
-  const summary = await runExperiment(experiment, {
-    scale: 'smoke', out, signal: controller.signal, batchSeeds: 1,
+  const first = await runExperiment(experiment, {
+    scale: 'smoke', out, signal: controller.signal, batchSeeds,
     onEvent: (e) => {
       if (e.type === 'cell-done') done++;
-      if (e.type === 'step' && done === 1 && e.step === 3) controller.abort(); // mid-way through the second cell
+      if (e.type === 'step' && done === 2 && e.step === 13) controller.abort(); // mid-way through the second group (or the third cell)
     },
   });
-  assert.equal(summary.stopped, true);
-  assert.equal(summary.ran, 1);
-  assert.deepEqual(files(resultDir(out, 'ea', 'toy', 'smoke')), ['mechanism=dot-product,seed=0.json']);
+  assert.equal(first.stopped, true);
+  assert.equal(first.ran, 2);
+  const dir = resultDir(out, 'ea', 'toy', 'smoke');
+  const inProgress = batchSeeds === 1 ? ['mechanism=expressive,seed=0'] : ['mechanism=expressive,seed=0', 'mechanism=expressive,seed=1'];
+  assert.deepEqual(files(join(dir, 'checkpoints')), inProgress.map((k) => `${k}.ckpt`));
+  assert.deepEqual(files(dir).filter((f) => f !== 'checkpoints').length, 2, 'the two finished records, nothing for the cells in progress');
+  assert.equal(first.cellsLeft, 2);
+  assert.equal(first.stepsLeft, batchSeeds === 1 ? (30 - 13) + 30 : 2 * (30 - 13), 'steps left: the rest of the cells in progress and all of those not started');
+  for (const key of inProgress) assert.equal(JSON.parse(readFileSync(join(dir, 'checkpoints', `${key}.ckpt`), 'utf8')).step, 13);
+
+  const events: RunEvent[] = [];
+  const second = await runExperiment(experiment, { scale: 'smoke', out, batchSeeds, onEvent: (e) => { events.push(e); } });
+  assert.deepEqual([second.skipped, second.ran, second.stopped, second.cellsLeft, second.stepsLeft], [2, 2, false, 0, 0]);
+  assert.deepEqual(events.filter((e) => e.type === 'resumed').map((e) => [(e as { cell: { key: string } }).cell.key, (e as { step: number }).step]),
+    inProgress.map((k) => [k, 13]));
+  assert.equal(second.stepsTrained, batchSeeds === 1 ? 17 + 30 : 2 * 17, 'only the steps after the checkpoint are trained again');
+  assert.ok(!existsSync(join(dir, 'checkpoints')), 'finished cells leave no checkpoint behind');
+  await runExperiment(experiment, { scale: 'smoke', out: clean, batchSeeds });
+  const a = loadResults(out, { quiet: true }).records;
+  const b = loadResults(clean, { quiet: true }).records;
+  const sorted = (rs: ResultRecord[]): unknown[] => rs.sort((x, y) => x.key.localeCompare(y.key)).map(numbers);
+  assert.deepEqual(sorted(a), sorted(b), 'stopped + resumed = uninterrupted, bit for bit');
+  assert.deepEqual(a.filter((r) => r.resumedFrom !== undefined).map((r) => [r.key, r.resumedFrom]).sort(), inProgress.map((k) => [k, 13]));
 });
 
-for (const batchSeeds of [1, 2]) test(`SIGKILL of a real run (batchSeeds ${batchSeeds}) loses at most the cells in progress; the rerun completes to the uninterrupted result`, async () => {
+test('a checkpoint made for another config hash or library version, or damaged, is discarded with a message; --rerun discards it too', async () => {
+  await initBackend(backend);
+  let out = fresh();
+  const experiment = toyExperiment({ seeds: 1, mechanisms: ['dot-product'], steps: { smoke: 20 }, evalEvery: 5 });
+  /** Runs the cell (again) into `where` and stops it at `step`; returns its checkpoint's path. */
+  const stopAt = async (step: number, where = fresh()): Promise<string> => {
+    out = where;
+    const controller = new AbortController();
+    await runExperiment(experiment, {
+      scale: 'smoke', out, signal: controller.signal, rerun: true, onEvent: (e) => { if (e.type === 'step' && e.step === step) controller.abort(); },
+    });
+    return join(resultDir(out, 'ea', 'toy', 'smoke'), 'checkpoints', 'mechanism=dot-product,seed=0.ckpt');
+  };
+  const edits: [string, (c: { tag: Record<string, unknown> }) => string, RegExp][] = [
+    ['config hash', (c) => JSON.stringify({ ...c, tag: { ...c.tag, configHash: 'feedface' } }), /checkpoint discarded: made for config hash feedface, the cell's is now [0-9a-f]+; the cell starts from step 0/],
+    ['library version', (c) => JSON.stringify({ ...c, tag: { ...c.tag, library: '0.0.1' } }), /checkpoint discarded: made by library version 0\.0\.1, this is \S+; the cell starts from step 0/],
+    ['truncated', (c) => JSON.stringify(c).slice(0, 100), /checkpoint discarded: checkpoint .*not valid JSON, perhaps truncated/],
+  ];
+  for (const [what, edit, message] of edits) {
+    const path = await stopAt(7);
+    writeFileSync(path, edit(JSON.parse(readFileSync(path, 'utf8'))));
+    const events: RunEvent[] = [];
+    const summary = await runExperiment(experiment, { scale: 'smoke', out, onEvent: (e) => { events.push(e); } });
+    const problems = events.flatMap((e) => (e.type === 'problem' ? [`${e.problem.path}: ${e.problem.error}`] : []));
+    assert.equal(problems.length, 1, `${what}: ${problems.join('; ')}`);
+    assert.match(problems[0], message, what);
+    assert.ok(!events.some((e) => e.type === 'resumed'), `${what}: not resumed`);
+    assert.equal(summary.stepsTrained, 20, `${what}: trained from step 0`);
+  }
+  const path = await stopAt(7);
+  const events: RunEvent[] = [];
+  await runExperiment(experiment, { scale: 'smoke', out, rerun: true, onEvent: (e) => { events.push(e); } });
+  assert.match(events.flatMap((e) => (e.type === 'problem' ? [e.problem.error] : [])).join(), /checkpoint discarded: --rerun/);
+  assert.ok(!existsSync(path));
+  // A --rerun stopped mid-way leaves a checkpoint beside the cell's earlier record: the record stands, the checkpoint goes.
+  await runExperiment(experiment, { scale: 'smoke', out });
+  const stale = await stopAt(7, out);
+  assert.ok(existsSync(stale));
+  const skipped = await runExperiment(experiment, { scale: 'smoke', out });
+  assert.deepEqual([skipped.skipped, skipped.ran], [1, 0]);
+  assert.ok(!existsSync(stale), 'the finished cell\'s checkpoint was removed');
+});
+
+test('a run with --steps files its records apart, under <scale>-steps<N>, each carrying its budget', async () => {
+  await initBackend(backend);
+  const out = fresh();
+  const experiment = toyExperiment({ seeds: 1, mechanisms: ['dot-product'], steps: { smoke: 10 } });
+  const own = await runExperiment(experiment, { scale: 'smoke', out });
+  const longer = await runExperiment(experiment, { scale: 'smoke', out, steps: 14 });
+  assert.deepEqual([own.ran, longer.ran, longer.skipped], [1, 1, 0], 'a record of another budget is not this budget\'s');
+  assert.equal(longer.dir, resultDir(out, 'ea', 'toy', 'smoke', 'steps14'));
+  assert.ok(longer.dir.endsWith(join('toy', 'smoke-steps14')));
+  const [r] = loadResults(longer.dir, { quiet: true }).records;
+  assert.deepEqual([r.steps, r.maxSteps, r.budget, r.scale], [14, 14, 'steps14', 'smoke']);
+  const [o] = loadResults(own.dir, { quiet: true }).records;
+  assert.deepEqual([o.steps, o.budget], [10, undefined]);
+  assert.equal(loadResults(out, { quiet: true }).records.length, 2, 'both kept when read together (the budget is part of a cell\'s identity)');
+});
+
+test('the plateau stop: a grid that asks for it ends cells whose accuracy stopped rising, with stopReason plateau', async () => {
+  await initBackend(backend);
+  const out = fresh();
+  // Learning rate 1e-2 on the toy task: accuracy settles within a few dozen steps; a window of 2 evaluations and δ 0.99 end it at the third evaluation (unless it reaches 100 % first).
+  const experiment = toyExperiment({ seeds: 1, mechanisms: ['dot-product'], steps: { smoke: 400 }, evalEvery: 5, plateau: { window: 2, minDelta: 0.99 } });
+  await runExperiment(experiment, { scale: 'smoke', out });
+  const [r] = loadResults(out, { quiet: true }).records;
+  assert.equal(r.stopReason, 'plateau');
+  assert.equal(r.steps, 15, 'three evaluations: the first sets the best, the next two do not beat it by more than 0.99');
+  assert.deepEqual(r.curve.map((p) => p.step), [5, 10, 15]);
+  assert.deepEqual(r.spec.trainer.plateau, { window: 2, minDelta: 0.99 });
+});
+
+for (const batchSeeds of [1, 2]) test(`SIGKILL of a real run mid-cell (batchSeeds ${batchSeeds}) loses at most the steps since the last checkpoint; the rerun completes to the uninterrupted result`, async () => {
   await initBackend(backend);
   const killed = fresh();
   const clean = fresh();
   const args = { seeds: 3, steps: { smoke: 40 }, evalEvery: 10 };
   const lib = (p: string): string => JSON.stringify(fileURLToPath(new URL(`../lib/experiments/${p}`, import.meta.url)));
   const script = join(root, `child-${batchSeeds}.mjs`);
-  writeFileSync(script, [
+  writeFileSync(script, [ // checkpointEveryMs 1: a checkpoint after every step
     `import { runExperiment } from ${lib('runner.ts')};`,
     `import { toyExperiment } from ${lib('toy.ts')};`,
-    `await runExperiment(toyExperiment(${JSON.stringify(args)}), { scale: 'smoke', out: process.argv[2], batchSeeds: ${batchSeeds}, onEvent: (e) => {`,
+    `await runExperiment(toyExperiment(${JSON.stringify(args)}), { scale: 'smoke', out: process.argv[2], batchSeeds: ${batchSeeds}, checkpointEveryMs: 1, onEvent: (e) => {`,
     `  if (e.type === 'cell-start' || e.type === 'cell-done') console.log(e.type, e.cell.key);`,
+    `  if (e.type === 'step' || e.type === 'checkpoint') console.log(e.type, e.cell.key, e.step);`,
     `} });`,
     `console.log('finished');`,
   ].join('\n'));
@@ -365,12 +461,13 @@ for (const batchSeeds of [1, 2]) test(`SIGKILL of a real run (batchSeeds ${batch
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
   const exit = new Promise<NodeJS.Signals | number | null>((resolve) => child.on('exit', (code, signal) => resolve(signal ?? code)));
-  // Kill it right after the third cell starts training (two records are on disk by then: the first two
-  // cells, trained one after the other or together).
+  // Kill it in the middle of the third cell (two records are on disk by then: the first two cells,
+  // trained one after the other or together), once it has checkpointed a few steps of it.
   await new Promise<void>((resolve, reject) => {
     child.stdout.on('data', (d: Buffer) => {
       stdout += d.toString();
-      if ((stdout.match(/^cell-start /gm) ?? []).length >= 3) {
+      const third = [...stdout.matchAll(/^cell-start (.*)$/gm)][2]?.[1];
+      if (third !== undefined && stdout.split('\n').filter((l) => l.startsWith(`checkpoint ${third} `)).length >= 5) {
         child.kill('SIGKILL');
         resolve();
       }
@@ -386,13 +483,24 @@ for (const batchSeeds of [1, 2]) test(`SIGKILL of a real run (batchSeeds ${batch
   const doneKeys = [...stdout.matchAll(/^cell-done (.*)$/gm)].map((m) => m[1]);
   assert.deepEqual(survived.records.map((r) => r.record.key).sort(), [...doneKeys].sort(), 'every finished cell was kept');
   assert.ok(doneKeys.length >= 2 && doneKeys.length < 6);
-  const started = (stdout.match(/^cell-start /gm) ?? []).length;
-  assert.ok(started - doneKeys.length <= batchSeeds, `${started - doneKeys.length} cells in progress lost, at most ${batchSeeds}`);
+  const inProgress = [...stdout.matchAll(/^cell-start (.*)$/gm)].map((m) => m[1]).filter((k) => !doneKeys.includes(k));
+  assert.ok(inProgress.length >= 1 && inProgress.length <= batchSeeds, `${inProgress.length} cells in progress, at most ${batchSeeds}`);
+  // What was lost: at most the steps since the last checkpoint (the checkpoint on disk is at least the
+  // last one reported, and at most one step behind the last step reported).
+  const checkpointed = new Map<string, number>();
+  for (const key of inProgress) {
+    const last = (type: string): number => Math.max(0, ...[...stdout.matchAll(new RegExp(`^${type} (.*) (\\d+)$`, 'gm'))].filter((m) => m[1] === key).map((m) => Number(m[2])));
+    const onDisk = readCheckpoint(join(dir, 'checkpoints', `${key}.ckpt`)).step;
+    assert.ok(onDisk >= last('checkpoint') && onDisk >= last('step') - 1, `${key}: checkpoint at step ${onDisk}; last reported step ${last('step')}, checkpoint ${last('checkpoint')}`);
+    checkpointed.set(key, onDisk);
+  }
   const kept = new Map(survived.records.map((r) => [r.record.key, r.record.checksum]));
 
-  const resumed = await runExperiment(toyExperiment(args), { scale: 'smoke', out: killed });
+  const events: RunEvent[] = [];
+  const resumed = await runExperiment(toyExperiment(args), { scale: 'smoke', out: killed, onEvent: (e) => { events.push(e); } });
   assert.equal(resumed.skipped, doneKeys.length);
   assert.equal(resumed.ran, 6 - doneKeys.length);
+  assert.deepEqual(new Map(events.flatMap((e) => (e.type === 'resumed' ? [[e.cell.key, e.step] as const] : []))), checkpointed, 'each cell in progress resumed from its checkpoint');
   await runExperiment(toyExperiment(args), { scale: 'smoke', out: clean });
 
   const a = readResults(killed);
@@ -402,7 +510,7 @@ for (const batchSeeds of [1, 2]) test(`SIGKILL of a real run (batchSeeds ${batch
   for (const { record } of a.records) if (kept.has(record.key)) assert.equal(record.checksum, kept.get(record.key), `${record.key} was not rewritten`);
   const byKey = (rs: typeof a.records): unknown[] => rs.map((r) => numbers(r.record)).sort((x, y) => JSON.stringify(x).localeCompare(JSON.stringify(y)));
   assert.deepEqual(byKey(a.records), byKey(b.records), 'interrupted + resumed = uninterrupted');
-  assert.ok(files(dir).every((f) => f.endsWith('.json')), `only records in ${dir}: ${files(dir).join(', ')}`);
+  assert.ok(files(dir).every((f) => f.endsWith('.json')), `only records in ${dir}, no checkpoint left: ${files(dir).join(', ')}`);
 });
 
 test('results: one row per cell in a DataFrame, seed aggregation, learning curves', async () => {
@@ -435,17 +543,22 @@ test('results: one row per cell in a DataFrame, seed aggregation, learning curve
   assert.deepEqual([...new Set(frameRows(curves).map((r) => r.step))], [3, 6]);
 });
 
-test('git ignores the results of the smoke and quick scales and keeps those of the full scale', (t) => {
+test('git ignores checkpoints and the results of the smoke and quick scales (at any budget), and keeps those of the full scale', (t) => {
   const repo = fileURLToPath(new URL('..', import.meta.url));
   if (spawnSync('git', ['rev-parse', '--is-inside-work-tree'], { cwd: repo }).status !== 0) {
     t.skip('not a git checkout');
     return;
   }
-  const ignored = (scale: 'smoke' | 'quick' | 'full'): boolean => {
-    const file = join(resultDir(join(repo, 'data'), 'ea', 'ea-single', scale), 'seed=0.json');
-    return spawnSync('git', ['check-ignore', '-q', file], { cwd: repo }).status === 0;
+  const ignored = (scale: 'smoke' | 'quick' | 'full', budget?: string, file = 'seed=0.json'): boolean => {
+    const path = join(resultDir(join(repo, 'data'), 'ea', 'ea-single', scale, budget), file);
+    return spawnSync('git', ['check-ignore', '-q', path], { cwd: repo }).status === 0;
   };
   assert.equal(ignored('smoke'), true, 'smoke results are ignored');
   assert.equal(ignored('quick'), true, 'quick results are ignored');
   assert.equal(ignored('full'), false, 'full results can be committed');
+  assert.equal(ignored('smoke', 'steps40'), true, 'smoke results of another budget are ignored');
+  assert.equal(ignored('quick', 'x2'), true, 'quick results of another budget are ignored');
+  assert.equal(ignored('full', 'steps12000'), false, 'full results of another budget can be committed');
+  assert.equal(ignored('full', undefined, 'checkpoints/seed=0.ckpt'), true, 'checkpoints are ignored');
+  assert.equal(ignored('full', 'x15', 'checkpoints/seed=0.ckpt'), true, 'checkpoints of another budget are ignored');
 });

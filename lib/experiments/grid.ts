@@ -8,6 +8,8 @@
  * `--seeds n` replaces the 'seed' axis by 0..n−1; `--only axis=value` keeps the matching cells
  * (several values of one axis: either; several axes: all); `--shard k/n` keeps cells with
  * index ≡ k−1 (mod n), so the n shards are disjoint and together complete (all given the same options).
+ * `--steps N` gives every cell N optimizer steps, `--budget-factor x` ⌈x · its steps⌉; either changes
+ * the spec (so the config hash) and files the records under `<scale>-<budget label>`.
  */
 import { createHash } from 'node:crypto';
 import type { AxisValue, Cell, CellSpec, Experiment, GridDef, GridPoint, Scale } from './types.js';
@@ -84,6 +86,38 @@ export interface ExpandOptions {
   only?: Readonly<Record<string, readonly string[]>>;
   /** Keep the share k of n (1 ≤ k ≤ n): cells whose index ≡ k−1 (mod n). */
   shard?: { k: number; n: number };
+  /** Every cell trains this many optimizer steps instead of its grid's. */
+  steps?: number;
+  /** Every cell trains ⌈budgetFactor × its grid's steps⌉ (not with `steps`). */
+  budgetFactor?: number;
+}
+
+/**
+ * The label of a changed budget ('steps40000' for steps 40000, 'x10' for factor 10, 'x0.5'), or
+ * undefined for the grid's own; errors name the option and what is allowed.
+ */
+export function budgetLabel(options: Pick<ExpandOptions, 'steps' | 'budgetFactor'>): string | undefined {
+  const { steps, budgetFactor } = options;
+  if (steps !== undefined && budgetFactor !== undefined) throw new Error('--steps and --budget-factor cannot be used together; give one');
+  if (steps !== undefined) {
+    if (!Number.isInteger(steps) || steps < 1) throw new Error(`--steps must be a positive integer; got ${steps}`);
+    return `steps${steps}`;
+  }
+  if (budgetFactor !== undefined) {
+    if (!(budgetFactor > 0) || !Number.isFinite(budgetFactor)) throw new Error(`--budget-factor must be a positive number; got ${budgetFactor}`);
+    return `x${budgetFactor}`;
+  }
+  return undefined;
+}
+
+/** A cell's spec with the budget of `options` (warm-up steps beyond the new budget are cut to it). */
+function withBudget(spec: CellSpec, options: ExpandOptions): CellSpec {
+  if (options.steps === undefined && options.budgetFactor === undefined) return spec;
+  const grid = spec.trainer.steps ?? 1000;
+  const steps = options.steps ?? Math.ceil((options.budgetFactor as number) * grid);
+  const trainer = { ...spec.trainer, steps };
+  if (trainer.warmupSteps !== undefined && trainer.warmupSteps > steps) trainer.warmupSteps = steps;
+  return { ...spec, trainer };
 }
 
 /** Parses `key=value` arguments into the `only` filter; a bad form is an error naming it. */
@@ -121,6 +155,7 @@ export function expandGrid(experiment: Experiment, scale: Scale, options: Expand
     if (!('seed' in axes)) throw new Error(`experiment '${experiment.name}' has no 'seed' axis, so --seeds does not apply`);
     axes.seed = Array.from({ length: options.seeds }, (_, i) => i);
   }
+  const budget = budgetLabel(options);
   const names = Object.keys(axes);
   if (options.only) {
     for (const [axis, values] of Object.entries(options.only)) {
@@ -153,14 +188,14 @@ export function expandGrid(experiment: Experiment, scale: Scale, options: Expand
     if (options.only && !Object.entries(options.only).every(([a, vs]) => vs.includes(String(point[a])))) continue;
     let spec: CellSpec;
     try {
-      spec = grid.cell(point);
+      spec = withBudget(grid.cell(point), options);
     } catch (err) {
       throw new Error(`experiment '${experiment.name}' (${scale}), cell ${cellKey(names, point)}: ${err instanceof Error ? err.message : String(err)}`);
     }
     const key = cellKey(names, point);
     cells.push({
       experiment: experiment.name, paper: experiment.paper, scale, index: cells.length, key, coords: point,
-      spec, configHash: configHash(spec), options: grid.options?.(point) ?? {},
+      spec, configHash: configHash(spec), options: grid.options?.(point) ?? {}, ...(budget ? { budget } : {}),
     });
   }
   if (!options.shard) return cells;

@@ -15,9 +15,11 @@
  *
  * Each child gets TF_NUM_INTRAOP_THREADS=1 (and TF_NUM_INTEROP_THREADS=1) unless they are set: N
  * TensorFlow thread pools of one thread per core each, on N cores, mostly wait for each other
- * (bench/README.md). Stopping: `stop()` asks every child to stop after abandoning its cells in progress
- * (Ctrl-C), `kill()` ends them at once (a second Ctrl-C); a child whose parent disappears stops too.
- * Safety is that of every run: a record is written only when its cell is complete, atomically.
+ * (bench/README.md). Stopping: `stop()` asks every child to stop after checkpointing its cells in progress
+ * (Ctrl-C, SIGTERM, --stop-after), `kill()` ends them at once with SIGKILL (a second Ctrl-C: they lose
+ * the training since their last checkpoint); a child whose parent disappears, or that gets SIGTERM
+ * itself (a batch system ending the job), stops as on `stop()`. Safety is that of every run: a record
+ * is written only when its cell is complete, a checkpoint only whole, both atomically.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { ResultRecord } from './record.js';
@@ -68,6 +70,8 @@ export interface CellRef {
 /** A run event as sent over the channel: `cell` replaced by a reference. */
 export type WireEvent =
   | { type: 'cell-start'; cell: CellRef; position: number; of: number }
+  | { type: 'resumed'; cell: CellRef; step: number }
+  | { type: 'checkpoint'; cell: CellRef; step: number }
   | { type: 'step'; cell: CellRef; step: number; maxSteps: number; loss: number }
   | { type: 'eval'; cell: CellRef; eval: Extract<RunEvent, { type: 'eval' }>['eval'] }
   | { type: 'cell-done'; cell: CellRef; record: ResultRecord; path: string }
@@ -77,7 +81,7 @@ export type WireEvent =
 
 /** Worker → parent: listening for stop requests; a progress event; its summaries at the end. */
 export type WorkerMessage = { type: 'ready' } | { type: 'event'; event: WireEvent } | { type: 'summary'; summaries: RunSummary[] };
-/** Parent → worker: stop after abandoning the cells in progress, or exit at once. */
+/** Parent → worker: stop after checkpointing the cells in progress, or exit at once. */
 export type ParentMessage = { type: 'stop' } | { type: 'exit' };
 
 const ref = (cell: Cell): CellRef => ({ experiment: cell.experiment, key: cell.key });
@@ -165,9 +169,9 @@ export interface WorkerPoolOptions {
 export interface WorkerPool {
   /** Resolves when every worker has exited. */
   done: Promise<WorkerExit[]>;
-  /** Asks every worker to stop after abandoning its cells in progress (what Ctrl-C does in one process). */
+  /** Asks every worker to stop after checkpointing its cells in progress (what Ctrl-C does in one process). */
   stop(): void;
-  /** Ends every worker at once (SIGTERM); finished cells stay written. */
+  /** Ends every worker at once (SIGKILL); finished cells and the last checkpoints stay written. */
   kill(): void;
 }
 
@@ -225,13 +229,14 @@ export function runWorkerPool(options: WorkerPoolOptions): WorkerPool {
         }
       });
     },
-    kill: () => { for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGTERM'); },
+    kill: () => { for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL'); },
   };
 }
 
 /**
- * In a worker: stop requests from the parent (and from this process's own SIGINT, e.g. the terminal's
- * Ctrl-C, which reaches the whole process group) abort `controller`; 'exit' ends the process at once;
+ * In a worker: stop requests from the parent (and this process's own SIGINT or SIGTERM, e.g. the
+ * terminal's Ctrl-C, which reaches the whole process group, or a batch system ending the job) abort
+ * `controller`; 'exit' ends the process at once;
  * losing the parent aborts too. Tells the parent it is listening ('ready'). Returns `send`, and `close`,
  * which sends a last message, detaches and lets the process end.
  */
@@ -240,10 +245,11 @@ export function attachToParent(controller: AbortController): { send(message: Wor
     if (m?.type === 'exit') process.exit(130);
     if (m?.type === 'stop') controller.abort();
   };
-  const onSigint = (): void => { controller.abort(); }; // repeated Ctrl-C: the parent decides (it sends 'exit')
+  const onSignal = (): void => { controller.abort(); }; // repeated Ctrl-C: the parent decides (it sends 'exit')
   const onDisconnect = (): void => { controller.abort(); };
   process.on('message', onMessage);
-  process.on('SIGINT', onSigint);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   process.on('disconnect', onDisconnect);
   const send = (message: WorkerMessage): void => {
     if (process.connected && process.send) process.send(message, undefined, {}, () => {});
@@ -257,7 +263,8 @@ export function attachToParent(controller: AbortController): { send(message: Wor
         await new Promise<void>((resolve) => { (process.send as NonNullable<typeof process.send>)(last, undefined, {}, () => resolve()); });
       }
       process.off('message', onMessage);
-      process.off('SIGINT', onSigint);
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
       if (process.connected) process.disconnect();
     },
   };

@@ -2,12 +2,15 @@
  * Progress output for `ea run` / `ea reproduce`, fed with the runner's events.
  *
  * On a terminal: one line redrawn in place (at most 5 times a second) —
- *   ea-single [███████░░░░░░░░░░░░░] 35%  9/24 cells  ETA 4m12s  mechanism=expressive,N=16,seed=1  step 420/2000  acc 0.81
+ *   ea-single [███████░░░░░░░░░░░░░] 35%  9/24 cells  ETA 4m12s  mechanism=expressive,N=16,seed=1  step 420/2000 (cell 1m05s)  acc 0.81
  * Otherwise (a log file, CI): one plain line per finished cell, plus a heartbeat line every
- * `heartbeatMs` during a long cell.
+ * `heartbeatMs` during a long cell. A cell resumed from its checkpoint gets a line saying so, and
+ * 'resumed' beside its step.
  *
- * The ETA counts every cell at its full step budget (a cell that stops early at 100 % makes the
- * estimate drop), at the average time per step so far.
+ * The ETAs count every cell at its full step budget (a cell that stops early at 100 % or at a plateau
+ * makes the estimate drop), at the time per step measured in this run (steps trained before a resume
+ * count as done, not as measured): overall from all cells, per cell from that cell (with batched seeds,
+ * the time per step of the whole stack).
  */
 import type { RunEvent } from './runner.js';
 import type { Cell } from './types.js';
@@ -54,8 +57,10 @@ export function progressReporter(options: ProgressOptions = {}): ProgressReporte
   let budget = 0;
   let doneBudget = 0;
   let started = 0;
-  /** Cells in progress (several when seeds are batched) → completed steps. */
-  const active = new Map<string, { cell: Cell; step: number; maxSteps: number; accuracy?: number }>();
+  /** Steps trained in this run (not those before a resume), over all cells. */
+  let trained = 0;
+  /** Cells in progress (several when seeds are batched) → completed steps; `from` and `since`: where and when this run took it up. */
+  const active = new Map<string, { cell: Cell; step: number; maxSteps: number; accuracy?: number; from: number; since: number; resumed: boolean }>();
   let current: Cell | undefined;
   let lastDraw = 0;
   let lastBeat = 0;
@@ -63,10 +68,11 @@ export function progressReporter(options: ProgressOptions = {}): ProgressReporte
 
   const activeSteps = (): number => [...active.values()].reduce((n, a) => n + a.step, 0);
   const eta = (): string => {
-    const done = doneBudget + activeSteps();
-    if (done <= 0) return '?';
-    return formatEta(((performance.now() - started) / done) * Math.max(0, budget - done));
+    if (trained <= 0) return '?';
+    return formatEta(((performance.now() - started) / trained) * Math.max(0, budget - doneBudget - activeSteps()));
   };
+  const cellEta = (a: { step: number; maxSteps: number; from: number; since: number }): string =>
+    a.step > a.from ? formatEta(((performance.now() - a.since) / (a.step - a.from)) * (a.maxSteps - a.step)) : '?';
   const fraction = (): number => (budget > 0 ? Math.min(1, (doneBudget + activeSteps()) / budget) : 1);
   const line = (text: string): void => {
     if (tty && drawn) stream.write('\r\x1b[K');
@@ -82,7 +88,8 @@ export function progressReporter(options: ProgressOptions = {}): ProgressReporte
     const bar = '█'.repeat(filled) + '░'.repeat(width - filled);
     const a = current ? active.get(current.key) : undefined;
     const others = active.size > 1 ? ` (+${active.size - 1} batched)` : '';
-    const cell = a ? `  ${a.cell.key}${others}  step ${a.step}/${a.maxSteps}${a.accuracy !== undefined ? `  acc ${a.accuracy.toFixed(2)}` : ''}` : '';
+    const cell = a ? `  ${a.cell.key}${others}  step ${a.step}/${a.maxSteps}${a.resumed ? ' resumed' : ''} (cell ${cellEta(a)})` +
+      `${a.accuracy !== undefined ? `  acc ${a.accuracy.toFixed(2)}` : ''}` : '';
     let text = `${prefix}${experiment} [${bar}] ${Math.round(fraction() * 100)}%  ${doneCells}/${cells} cells  ETA ${eta()}${cell}`;
     const columns = stream.columns ?? 120;
     if (text.length > columns - 1) text = `${text.slice(0, columns - 2)}…`;
@@ -104,6 +111,7 @@ export function progressReporter(options: ProgressOptions = {}): ProgressReporte
           doneCells = 0;
           budget = event.budgetSteps;
           doneBudget = 0;
+          trained = 0;
           started = performance.now();
           line(`${event.experiment} (${event.scale}): ${event.cells} cells, ${event.skipped} already done, ${event.todo.length} to run → ${event.dir}`);
           break;
@@ -112,17 +120,32 @@ export function progressReporter(options: ProgressOptions = {}): ProgressReporte
           break;
         case 'cell-start':
           if (active.size === 0) current = event.cell;
-          active.set(event.cell.key, { cell: event.cell, step: 0, maxSteps: event.cell.spec.trainer.steps ?? 1000 });
+          active.set(event.cell.key, {
+            cell: event.cell, step: 0, maxSteps: event.cell.spec.trainer.steps ?? 1000, from: 0, since: performance.now(), resumed: false,
+          });
           lastBeat = performance.now();
           draw(true);
           break;
+        case 'resumed': {
+          const a = active.get(event.cell.key);
+          if (a) Object.assign(a, { step: event.step, from: event.step, since: performance.now(), resumed: true });
+          line(`${experiment}: ${event.cell.key} resumed from its checkpoint at step ${event.step}/${event.cell.spec.trainer.steps ?? 1000}`);
+          draw(true);
+          break;
+        }
+        case 'checkpoint':
+          break;
         case 'step': {
           const a = active.get(event.cell.key);
-          if (a) a.step = event.step;
+          if (a) {
+            trained += Math.max(0, event.step - a.step);
+            a.step = event.step;
+          }
           if (tty) draw();
           else if (performance.now() - lastBeat >= heartbeatMs) {
             lastBeat = performance.now();
-            line(`${experiment}: ${doneCells}/${cells} cells, ${event.cell.key} step ${event.step}/${event.maxSteps} loss ${event.loss.toFixed(4)}, ETA ${eta()}`);
+            line(`${experiment}: ${doneCells}/${cells} cells, ${event.cell.key} step ${event.step}/${event.maxSteps}${a?.resumed ? ' (resumed)' : ''} ` +
+              `loss ${event.loss.toFixed(4)}, cell ETA ${a ? cellEta(a) : '?'}, ETA ${eta()}`);
           }
           break;
         }
@@ -150,15 +173,18 @@ export function progressReporter(options: ProgressOptions = {}): ProgressReporte
         case 'fallback':
           for (const cell of event.cells) {
             const a = active.get(cell.key);
-            if (a) a.step = 0;
+            if (a) Object.assign(a, { step: 0, from: 0, since: performance.now() });
           }
           line(`warning: ${event.cells.length} cells could not be trained together (${event.error}); training them one at a time`);
           draw(true);
           break;
-        case 'stopped':
+        case 'stopped': {
+          const a = event.cell ? active.get(event.cell.key) : undefined;
           if (event.cell) finish(event.cell);
-          line(`${experiment}: stopped${event.cell ? ` (cell ${event.cell.key} abandoned, not written)` : ''}; ${doneCells} finished cells are saved`);
+          line(`${experiment}: stopped${event.cell ? ` (cell ${event.cell.key} checkpointed${a ? ` at step ${a.step}` : ''}; the next run resumes it)` : ''}; ` +
+            `${doneCells} finished cells are saved`);
           break;
+        }
       }
     },
     note(text: string): void {

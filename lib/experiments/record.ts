@@ -66,7 +66,7 @@ export interface ResultRecord {
   /** Optimizer steps taken and the budget. */
   steps: number;
   maxSteps: number;
-  /** 'steps' (budget used), 'perfect' (100 % eval accuracy, early stop) or 'diverged' (NaN/∞ loss; see `error`). */
+  /** 'steps' (budget used), 'perfect' (100 % eval accuracy, early stop), 'plateau' (no improvement, if the grid asks for the stop) or 'diverged' (NaN/∞ loss; see `error`). */
   stopReason: StopReason | 'diverged';
   /** The divergence message, for stopReason 'diverged'. */
   error?: string;
@@ -94,6 +94,10 @@ export interface ResultRecord {
   modelFile: string | null;
   /** Which shard ran it ('1/1' when unsharded). */
   shard: string;
+  /** The budget label when the grid's steps were changed (`--steps`, `--budget-factor`); absent otherwise. */
+  budget?: string;
+  /** The step of the checkpoint its last run resumed from; absent if it was trained in one go. */
+  resumedFrom?: number;
   startedAt: string;
   finishedAt: string;
   /** SHA-256 (hex) of the canonical JSON of every other field. */

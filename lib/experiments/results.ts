@@ -10,7 +10,7 @@
  * const curves = curvesFrame(results.records);                   // one row per (cell, eval step)
  * ```
  *
- * Columns of `resultsFrame`: paper, experiment, scale, key, configHash, each grid axis (e.g. mechanism,
+ * Columns of `resultsFrame`: paper, experiment, scale, budget (the label of a changed budget, else empty), key, configHash, each grid axis (e.g. mechanism,
  * N, seed), modelKind, taskKind, parameterCount, steps, maxSteps, stopReason, finalAccuracy,
  * bestAccuracy, bestStep, stepsToPerfect (NaN if never), finalEvalLoss, bestEvalLoss, wallTimeMs,
  * msPerStep, backend, libraryVersion, finishedAt, file, `acc_<label>` per label (final accuracy), and
@@ -87,7 +87,7 @@ export function loadResults(dirs: string | readonly string[], options: { quiet?:
   }
   const byCell = new Map<string, LoadedRecord>();
   for (const item of all) {
-    const id = `${item.record.paper}/${item.record.experiment}/${item.record.scale}/${item.record.key}`;
+    const id = `${item.record.paper}/${item.record.experiment}/${item.record.scale}${item.record.budget ? `-${item.record.budget}` : ''}/${item.record.key}`;
     const seen = byCell.get(id);
     if (!seen) {
       byCell.set(id, item);
@@ -106,11 +106,12 @@ export function loadResults(dirs: string | readonly string[], options: { quiet?:
 
 /**
  * The results of one experiment at one scale from the results tree (default: the repository's data/):
- * `loadExperimentResults('ea-single')` reads data/ea/ea-single/full/.
+ * `loadExperimentResults('ea-single')` reads data/ea/ea-single/full/; with `budget` (a label of
+ * `budgetLabel`, e.g. 'steps12000' or 'x15') the records of that budget, data/ea/ea-single/full-steps12000/.
  */
-export function loadExperimentResults(name: string, scale: Scale = 'full', options: { root?: string; quiet?: boolean } = {}): LoadedResults {
+export function loadExperimentResults(name: string, scale: Scale = 'full', options: { root?: string; quiet?: boolean; budget?: string } = {}): LoadedResults {
   const experiment = getExperiment(name);
-  return loadResults(resultDir(options.root ?? defaultDataDir(), experiment.paper, experiment.name, scale), options);
+  return loadResults(resultDir(options.root ?? defaultDataDir(), experiment.paper, experiment.name, scale, options.budget), options);
 }
 
 /** A value for a frame cell: danfojs wants numbers, strings or booleans; missing numbers become NaN. */
@@ -120,7 +121,7 @@ type Scalar = number | string | boolean;
 export function resultRows(records: readonly ResultRecord[]): Record<string, Scalar>[] {
   const rows = records.map((r) => {
     const row: Record<string, Scalar> = {
-      paper: r.paper, experiment: r.experiment, scale: r.scale, key: r.key, configHash: r.configHash,
+      paper: r.paper, experiment: r.experiment, scale: r.scale, budget: r.budget ?? '', key: r.key, configHash: r.configHash,
       ...r.coords,
       modelKind: r.model.kind, taskKind: r.task.kind, parameterCount: r.model.parameterCount,
       steps: r.steps, maxSteps: r.maxSteps, stopReason: r.stopReason,

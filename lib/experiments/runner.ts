@@ -10,12 +10,16 @@
  * (`trainBatched`, bit-identical to one at a time), up to `batchSeeds` at once: by default 8 on
  * tfjs-node and 1 (no batching) on wasm and cpu, where batched kernels are slower (bench/README.md).
  *
- * Crash safety: a record is written only when its cell is complete, with temp file + fsync + rename,
- * so killing the process (even SIGKILL) at any moment loses at most the cells in progress (one, or
- * up to `batchSeeds` trained together), and a rerun continues where it stopped. A record that is
- * unreadable, fails its checksum, or was made by a different config (changed experiment definition)
- * is reported and its cell is run again. Aborting `signal` (Ctrl-C in `ea run`) stops the cells in
- * progress without writing them. Several processes can share a grid (`shard`; `ea run --workers`).
+ * Crash safety: a record is written only when its cell is complete, with temp file + fsync + rename.
+ * A cell in progress is checkpointed (`<dir>/checkpoints/<key>.ckpt`, atomically, ignored by git) every
+ * `checkpointEveryMs` of training and when `signal` aborts (Ctrl-C, SIGTERM, `--stop-after`); the next
+ * run resumes it from there, to the record an uninterrupted run writes (the same numbers, bit for
+ * bit, on the same backend and kernels). So killing the process, even with SIGKILL, at any moment
+ * loses at most the training since the last checkpoint of the cells in progress (one, or up to
+ * `batchSeeds` trained together). A checkpoint made for another config hash or library version is
+ * discarded with a message; a finished cell's checkpoint is removed. A record that is unreadable, fails
+ * its checksum, or was made by a different config (changed experiment definition) is reported and its
+ * cell is run again. Several processes can share a grid (`shard`; `ea run --workers`).
  *
  * ```ts
  * const summary = await runExperiment(getExperiment('ea-single'), { scale: 'quick', seeds: 3, out: '/tmp/r' });
@@ -23,20 +27,22 @@
  * ```
  */
 import { cpus } from 'node:os';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { basename } from 'node:path';
+import { existsSync, readdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { backendInfo, initBackend, type BackendName } from '../backend.js';
 import { parameterCount, type SequenceModel } from '../models/model.js';
 import { disposeParams, initParams, saveParams } from '../models/params.js';
 import { createModel, type ModelSpec } from '../models/registry.js';
-import type { EvalRecord } from '../train/checkpoint.js';
+import { readCheckpoint, type Checkpoint, type EvalRecord } from '../train/checkpoint.js';
 import { recommendedParallelism } from '../bench/workers.js';
 import { trainBatched } from '../train/batched.js';
-import { train, type EvalEvent, type StepEvent, type TrainerArgs, type TrainResult } from '../train/trainer.js';
-import { expandGrid, stableJson, type ExpandOptions } from './grid.js';
+import { train, type CheckpointEvent, type EvalEvent, type StepEvent, type TrainerArgs, type TrainResult } from '../train/trainer.js';
+import { budgetLabel, expandGrid, stableJson, type ExpandOptions } from './grid.js';
 import { measure } from './measures.js';
 import { compactLossCurve, evalCurve, sealRecord, type MeasureResult, type ResultRecord } from './record.js';
-import { defaultDataDir, modelPath, readRecord, recordPath, removeStaleTempFiles, resultDir, writeRecord, type ResultProblem } from './store.js';
+import {
+  checkpointPath, defaultDataDir, modelPath, readRecord, recordPath, removeStaleTempFiles, resultDir, writeRecord, type ResultProblem,
+} from './store.js';
 import { createTaskSource, type TaskSource } from './tasks.js';
 import type { Cell, CellSpec, Experiment, Scale } from './types.js';
 
@@ -62,8 +68,10 @@ export interface RunOptions extends ExpandOptions {
    * `recommendedParallelism(backend).replicasPerRun`: 8 on tfjs-node, 1 (one cell at a time) on wasm and cpu.
    */
   batchSeeds?: number;
-  /** Stops after the cell in progress is abandoned (not written). */
+  /** Stops the cells in progress after checkpointing them (nothing half-done is written as a record). */
   signal?: AbortSignal;
+  /** Checkpoint each cell in progress after this much training time (ms); 0 = only when stopped. Default 5 minutes. */
+  checkpointEveryMs?: number;
   /** Progress events (see `RunEvent`). */
   onEvent?(event: RunEvent): void;
 }
@@ -72,6 +80,9 @@ export type RunEvent =
   | { type: 'plan'; experiment: string; scale: Scale; dir: string; cells: number; todo: Cell[]; skipped: number; budgetSteps: number }
   | { type: 'problem'; problem: ResultProblem }
   | { type: 'cell-start'; cell: Cell; position: number; of: number }
+  /** The cell continues from its checkpoint at `step` (after its 'cell-start'). */
+  | { type: 'resumed'; cell: Cell; step: number }
+  | { type: 'checkpoint'; cell: Cell; step: number }
   | { type: 'step'; cell: Cell; step: number; maxSteps: number; loss: number }
   | { type: 'eval'; cell: Cell; eval: EvalRecord }
   | { type: 'cell-done'; cell: Cell; record: ResultRecord; path: string }
@@ -98,7 +109,15 @@ export interface RunSummary {
   /** True if the signal stopped the run before every cell was done. */
   stopped: boolean;
   wallTimeMs: number;
+  /** Optimizer steps trained in this run, over all cells (steps before a resume not counted). */
+  stepsTrained: number;
+  /** Cells of this run still to finish, and their steps still to train (budget − checkpointed step; an upper bound). */
+  cellsLeft: number;
+  stepsLeft: number;
 }
+
+/** Five minutes: what a kill loses at most by default. */
+export const DEFAULT_CHECKPOINT_EVERY_MS = 5 * 60_000;
 
 /** Whether `cell` has a usable record in `dir`; a damaged or stale one is reported in `problems`. */
 function finished(cell: Cell, dir: string, problems: ResultProblem[]): boolean {
@@ -124,7 +143,7 @@ function finished(cell: Cell, dir: string, problems: ResultProblem[]): boolean {
 /** What a run would do: its cells, those still to run, and the reported files (nothing is trained or written). */
 export function planRun(experiment: Experiment, options: RunOptions): { dir: string; cells: Cell[]; todo: Cell[]; problems: ResultProblem[] } {
   const cells = expandGrid(experiment, options.scale, options);
-  const dir = resultDir(options.out ?? defaultDataDir(), experiment.paper, experiment.name, options.scale);
+  const dir = resultDir(options.out ?? defaultDataDir(), experiment.paper, experiment.name, options.scale, budgetLabel(options));
   const problems: ResultProblem[] = [];
   const todo = options.rerun ? cells : cells.filter((c) => !finished(c, dir, problems));
   return { dir, cells, todo, problems };
@@ -136,7 +155,21 @@ export async function runExperiment(experiment: Experiment, options: RunOptions)
   const info = options.backend ? await initBackend(options.backend) : await backendInfo();
   const { dir, cells, todo, problems } = planRun(experiment, options);
   removeStaleTempFiles(dir);
-  const emit = options.onEvent ?? ((): void => {});
+  removeStaleTempFiles(join(dir, 'checkpoints'));
+  // A finished cell's checkpoint (left by a stopped --rerun of it) is of no use: the record stands.
+  const todoKeys = new Set(todo.map((c) => c.key));
+  for (const cell of cells) if (!todoKeys.has(cell.key)) rmSync(checkpointPath(dir, cell.key), { force: true });
+  /** Steps trained so far per cell key (from resumes and step events), for what is left at the end. */
+  const reached = new Map<string, number>();
+  let stepsTrained = 0;
+  const report = options.onEvent ?? ((): void => {});
+  const emit = (event: RunEvent): void => {
+    if (event.type === 'step') {
+      stepsTrained++;
+      reached.set(event.cell.key, event.step);
+    } else if (event.type === 'resumed') reached.set(event.cell.key, event.step);
+    report(event);
+  };
   for (const problem of problems) emit({ type: 'problem', problem });
   emit({
     type: 'plan', experiment: experiment.name, scale: options.scale, dir, cells: cells.length, todo,
@@ -145,8 +178,9 @@ export async function runExperiment(experiment: Experiment, options: RunOptions)
 
   const summary: RunSummary = {
     experiment: experiment.name, scale: options.scale, dir, cells: cells.length, skipped: cells.length - todo.length,
-    ran: 0, failed: 0, errors: [], problems, stopped: false, wallTimeMs: 0,
+    ran: 0, failed: 0, errors: [], problems, stopped: false, wallTimeMs: 0, stepsTrained: 0, cellsLeft: 0, stepsLeft: 0,
   };
+  const ended = new Set<string>();
   const shard = options.shard ? `${options.shard.k}/${options.shard.n}` : '1/1';
   const groups = seedGroups(todo, options.batchSeeds ?? recommendedParallelism(info.backend).replicasPerRun);
   let position = 0;
@@ -157,25 +191,45 @@ export async function runExperiment(experiment: Experiment, options: RunOptions)
       break;
     }
     for (const cell of group) emit({ type: 'cell-start', cell, position: position++, of: todo.length });
-    const outcomes = await runGroup(group, { dir, shard, signal: options.signal, emit });
+    const outcomes = await runGroup(group, {
+      dir, shard, signal: options.signal, emit, fresh: options.rerun, checkpointEveryMs: options.checkpointEveryMs,
+    });
     outcomes.forEach((outcome, i) => {
       const cell = group[i];
       if (outcome === 'stopped') {
         summary.stopped = true;
         emit({ type: 'stopped', cell });
       } else if ('error' in outcome) {
+        ended.add(cell.key);
         summary.failed++;
         summary.errors.push({ key: cell.key, error: outcome.error });
         emit({ type: 'cell-failed', cell, error: outcome.error });
       } else {
+        ended.add(cell.key);
         summary.ran++;
         emit({ type: 'cell-done', cell, record: outcome.record, path: outcome.path });
       }
     });
     if (summary.stopped) break;
   }
+  removeIfEmpty(join(dir, 'checkpoints'));
   summary.wallTimeMs = performance.now() - started;
+  summary.stepsTrained = stepsTrained;
+  for (const cell of todo) {
+    if (ended.has(cell.key)) continue;
+    summary.cellsLeft++;
+    summary.stepsLeft += Math.max(0, (cell.spec.trainer.steps ?? 1000) - (reached.get(cell.key) ?? 0));
+  }
   return summary;
+}
+
+/** Removes `dir` if it exists and is empty (a checkpoints folder whose cells have all finished). */
+function removeIfEmpty(dir: string): void {
+  try {
+    if (readdirSync(dir).length === 0) rmdirSync(dir);
+  } catch {
+    // absent, or another shard just wrote into it: either way nothing to do
+  }
 }
 
 function finiteOrNull(x: number | undefined): number | null {
@@ -187,6 +241,41 @@ interface CellContext {
   shard: string;
   signal?: AbortSignal;
   emit(event: RunEvent): void;
+  /** Discard the cells' checkpoints and start from step 0 (`rerun`). Default false. */
+  fresh?: boolean;
+  /** See RunOptions.checkpointEveryMs. */
+  checkpointEveryMs?: number;
+}
+
+/** What a checkpoint must have been made by to be resumed: the cell's config hash and this library version. */
+function checkpointTag(cell: Cell): Record<string, unknown> {
+  return { configHash: cell.configHash, library: libraryVersion().version };
+}
+
+/**
+ * The checkpoint to resume `cell` from, or undefined (none, or discarded: unreadable, or made for
+ * another config hash or library version — reported as a problem).
+ */
+function resumable(cell: Cell, ctx: CellContext): Checkpoint | undefined {
+  const path = checkpointPath(ctx.dir, cell.key);
+  if (!existsSync(path)) return undefined;
+  const discard = (why: string): undefined => {
+    rmSync(path, { force: true });
+    ctx.emit({ type: 'problem', problem: { path, error: `checkpoint discarded: ${why}; the cell starts from step 0` } });
+    return undefined;
+  };
+  if (ctx.fresh) return discard('--rerun');
+  let checkpoint: Checkpoint;
+  try {
+    checkpoint = readCheckpoint(path);
+  } catch (err) {
+    return discard(message(err));
+  }
+  const want = checkpointTag(cell);
+  const tag = checkpoint.tag ?? {};
+  if (tag.configHash !== want.configHash) return discard(`made for config hash ${String(tag.configHash)}, the cell's is now ${String(want.configHash)}`);
+  if (tag.library !== want.library) return discard(`made by library version ${String(tag.library)}, this is ${String(want.library)}`);
+  return checkpoint;
 }
 
 /** What became of a cell: its written record, 'stopped' (signal; nothing written) or an error (nothing written). */
@@ -273,10 +362,19 @@ export async function runGroup(cells: readonly Cell[], ctx: CellContext, trainer
     const replicas = live.map((i, k) => {
       const cell = cells[i];
       const maxSteps = cell.spec.trainer.steps ?? 1000;
+      const resume = resumable(cell, ctx);
+      if (resume) {
+        evals[k].push(...resume.progress.evals);
+        ctx.emit({ type: 'resumed', cell, step: resume.step });
+      }
+      const path = checkpointPath(ctx.dir, cell.key);
       return {
         data: tasks[i] as TaskSource,
         args: {
           ...cell.spec.trainer, seed: cell.spec.seed, signal: ctx.signal,
+          // Checkpoints by time (and when stopped or done), none by step count.
+          checkpointPath: path, checkpointEvery: maxSteps, checkpointEveryMs: ctx.checkpointEveryMs ?? DEFAULT_CHECKPOINT_EVERY_MS,
+          checkpointTag: checkpointTag(cell), ...(resume ? { resumeFrom: path } : {}),
           callbacks: {
             onStep: (e: StepEvent) => ctx.emit({ type: 'step', cell, step: e.step, maxSteps, loss: e.loss }),
             onEval: (e: EvalEvent) => {
@@ -284,6 +382,7 @@ export async function runGroup(cells: readonly Cell[], ctx: CellContext, trainer
               evals[k].push(record);
               ctx.emit({ type: 'eval', cell, eval: record });
             },
+            onCheckpoint: (e: CheckpointEvent) => ctx.emit({ type: 'checkpoint', cell, step: e.step }),
           },
         } satisfies TrainerArgs,
       };
@@ -307,7 +406,10 @@ export async function runGroup(cells: readonly Cell[], ctx: CellContext, trainer
         const diverged = s.status === 'rejected' && message(s.reason).startsWith('training diverged') ? message(s.reason) : undefined;
         if (s.status === 'rejected' && !diverged) outcomes[i] = { error: message(s.reason) };
         else if (result?.stopReason === 'stopped' && ctx.signal?.aborted) outcomes[i] = 'stopped';
-        else outcomes[i] = await finishCell(cells[i], ctx, model, tasks[i] as TaskSource, result, diverged, evals[k], measures[k], startedAt);
+        else {
+          outcomes[i] = await finishCell(cells[i], ctx, model, tasks[i] as TaskSource, result, diverged, evals[k], measures[k], startedAt);
+          rmSync(checkpointPath(ctx.dir, cells[i].key), { force: true });
+        }
       } catch (err) {
         outcomes[i] = { error: message(err) };
       }
@@ -383,7 +485,8 @@ async function finishCell(
     curve: evalCurve(evals),
     lossCurve: compactLossCurve(result?.lossCurve ?? []),
     measures,
-    modelFile, shard: ctx.shard, startedAt, finishedAt,
+    modelFile, shard: ctx.shard, ...(cell.budget ? { budget: cell.budget } : {}),
+    ...(result?.resumedFrom !== undefined ? { resumedFrom: result.resumedFrom } : {}), startedAt, finishedAt,
   });
   const path = writeRecord(ctx.dir, record);
   if (!modelFile) rmSync(modelPath(ctx.dir, cell.key), { force: true }); // a model kept by an earlier definition of this cell

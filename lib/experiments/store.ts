@@ -3,6 +3,11 @@
  *
  *   <root>/<paper>/<experiment>/<scale>/<cell key>.json         one record per finished cell
  *   <root>/<paper>/<experiment>/<scale>/<cell key>.model.json.gz   its trained parameters (gzipped JSON), when kept
+ *   <root>/<paper>/<experiment>/<scale>/checkpoints/<cell key>.ckpt  a cell in progress (ignored by git, removed when it finishes)
+ *
+ * `<scale>` is the scale's name, or `<scale>-<budget>` for a run whose budget was changed on the
+ * command line (`--steps 40000` → `full-steps40000`, `--budget-factor 10` → `full-x10`), so records of
+ * different budgets never share a folder.
  *
  * `<root>` is `data/` at the top of the repository by default (EA_DATA_DIR overrides it). Each file is
  * written atomically (temp file + fsync + rename), so a reader — or a rerun after SIGKILL — sees either
@@ -22,9 +27,9 @@ export function defaultDataDir(): string {
   return process.env.EA_DATA_DIR || fileURLToPath(new URL('../../data', import.meta.url));
 }
 
-/** The directory of one experiment's results at one scale. */
-export function resultDir(root: string, paper: ResultGroup, experiment: string, scale: Scale): string {
-  return join(root, paper, experiment, scale);
+/** The directory of one experiment's results at one scale (and budget label, if the budget was changed). */
+export function resultDir(root: string, paper: ResultGroup, experiment: string, scale: Scale, budget?: string): string {
+  return join(root, paper, experiment, budget ? `${scale}-${budget}` : scale);
 }
 
 export const RECORD_SUFFIX = '.json';
@@ -36,6 +41,11 @@ export function recordPath(dir: string, key: string): string {
 
 export function modelPath(dir: string, key: string): string {
   return join(dir, `${key}${MODEL_SUFFIX}`);
+}
+
+/** Where the runner checkpoints a cell in progress. */
+export function checkpointPath(dir: string, key: string): string {
+  return join(dir, 'checkpoints', `${key}.ckpt`);
 }
 
 /** Writes a record atomically. */

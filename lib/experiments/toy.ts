@@ -8,6 +8,7 @@
  * ```
  */
 import { perScale } from './grid.js';
+import type { PlateauArgs } from '../train/plateau.js';
 import type { Experiment, GridDef, ResultGroup, Scale } from './types.js';
 
 export interface ToyExperimentArgs {
@@ -25,6 +26,8 @@ export interface ToyExperimentArgs {
   evalEvery?: number;
   /** Keep the trained model of seed 0. Default false. */
   keepModel?: boolean;
+  /** The trainer's plateau stop (TrainerArgs.plateau). Default off. */
+  plateau?: PlateauArgs;
 }
 
 export function toyExperiment(args: ToyExperimentArgs = {}): Experiment {
@@ -34,7 +37,8 @@ export function toyExperiment(args: ToyExperimentArgs = {}): Experiment {
     cell: (p) => ({
       task: { kind: 'toy', symbols: 4, length: 6, batchSize: 4, evalBatches: 4, seed: p.seed as number },
       model: { kind: 'transformer', width: 8, layers: 1, heads: 2, ffWidth: 16, attention: p.mechanism as string },
-      trainer: { steps: steps[scale], evalEvery: args.evalEvery ?? Math.ceil(steps[scale] / 10), learningRate: 1e-2, warmupSteps: 0 },
+      trainer: { steps: steps[scale], evalEvery: args.evalEvery ?? Math.ceil(steps[scale] / 10), learningRate: 1e-2, warmupSteps: 0,
+        ...(args.plateau ? { plateau: args.plateau } : {}) },
       seed: p.seed as number,
     }),
     options: (p) => ({ keepModel: (args.keepModel ?? false) && p.seed === 0 }),

@@ -56,7 +56,7 @@ export type CellModelSpec = WithOptionalShape<ModelSpec>;
 type WithOptionalShape<S> = S extends unknown ? Omit<S, 'vocabSize' | 'contextLength'> & { vocabSize?: number; contextLength?: number } : never;
 
 /** Trainer arguments a cell may set (the runner owns callbacks, signal and checkpoints; the seed is `CellSpec.seed`). */
-export type CellTrainerArgs = Omit<TrainerArgs, 'callbacks' | 'signal' | 'checkpointPath' | 'checkpointEvery' | 'resumeFrom' | 'seed'>;
+export type CellTrainerArgs = Omit<TrainerArgs, 'callbacks' | 'signal' | 'checkpointPath' | 'checkpointEvery' | 'checkpointEveryMs' | 'checkpointTag' | 'resumeFrom' | 'seed'>;
 
 /** A measurement the runner takes on a cell's model after training (and optionally at initialisation). */
 export type MeasureSpec = SensitivityMeasureSpec;
@@ -123,4 +123,6 @@ export interface Cell {
   /** Hash of `spec` (16 hex digits of SHA-256 over its canonical JSON). */
   configHash: string;
   options: CellOptions;
+  /** The budget label when the steps were changed from the grid's ('steps40000', 'x10'); see `budgetLabel`. */
+  budget?: string;
 }

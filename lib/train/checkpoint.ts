@@ -17,6 +17,7 @@ import type { ModelKind, ParamMap, SequenceModel } from '../models/model.js';
 import { decodeFloat32, deserializeParams, encodeFloat32, type SerializedTensor } from '../models/params.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import type { AdamWState } from './adamw.js';
+import type { StopReason } from './trainer.js';
 
 export const CHECKPOINT_FORMAT = 'expressive-attention/checkpoint@1';
 
@@ -64,6 +65,10 @@ export interface Checkpoint {
   progress: TrainingProgress;
   /** Backend that produced it (resuming elsewhere works, but is not bit-identical). */
   backend: string;
+  /** Set when the run had ended (not merely stopped) at this step: resuming it trains no further. */
+  ended?: Exclude<StopReason, 'stopped'>;
+  /** `TrainerArgs.checkpointTag` of the run that wrote it. */
+  tag?: Record<string, unknown>;
   savedAt: string;
 }
 
@@ -78,6 +83,8 @@ export interface CheckpointParts {
   data?: Readonly<Record<string, unknown>>;
   progress: TrainingProgress;
   backend: string;
+  ended?: Exclude<StopReason, 'stopped'>;
+  tag?: Record<string, unknown>;
 }
 
 /** Every value of every array is finite. */
@@ -110,6 +117,8 @@ export function encodeCheckpoint(parts: CheckpointParts): Checkpoint {
     optimizer: { step: parts.optimizer.step, m, v },
     progress: parts.progress,
     backend: parts.backend,
+    ...(parts.ended ? { ended: parts.ended } : {}),
+    ...(parts.tag ? { tag: parts.tag } : {}),
     savedAt: new Date().toISOString(),
   };
 }

@@ -4,8 +4,8 @@
  * `StackedTrainer`. `train()` is one lane; `trainBatched()` is several.
  *
  * Per lane, the loop does exactly what a single run does, in the same order: batch → step → NaN
- * check → loss curve → onStep → evaluation (every evalEvery steps and at the end; early stop at 100 %)
- * → checkpoint. A lane that finishes (its steps, a perfect eval, stop(), its AbortSignal) or fails (a
+ * check → loss curve → onStep → evaluation (every evalEvery steps and at the end; early stop at 100 %
+ * or at a plateau) → checkpoint (every checkpointEvery steps or checkpointEveryMs). A lane that finishes (its steps, a perfect eval, stop(), its AbortSignal) or fails (a
  * NaN loss, a bad batch) leaves the stack; the others go on, unaffected: no kernel mixes lanes.
  */
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
@@ -19,13 +19,14 @@ import {
 import { checkBatch, type BatchData, type DataSource } from './data.js';
 import { StackedTrainer, type LaneInit, type LaneStepSettings } from './engine.js';
 import { AccuracyTally } from './loss.js';
+import { plateaued } from './plateau.js';
 import { makeSchedule } from './schedule.js';
 import type { StopReason, TrainerConfig, TrainResult } from './trainer.js';
 
 /** Arguments that change the numbers: a resume must use the same values as the checkpointed run. */
 const NUMERIC_ARGS = [
   'steps', 'learningRate', 'warmupSteps', 'decay', 'minLearningRate', 'weightDecay', 'beta1', 'beta2', 'epsilon',
-  'clipNorm', 'seed', 'curveEvery',
+  'clipNorm', 'seed', 'curveEvery', 'plateau',
 ] as const;
 
 /** One lane to run: a data source and resolved trainer arguments. */
@@ -46,6 +47,8 @@ class Lane {
   stopRequested = false;
   lastEval?: EvalRecord;
   lastGood?: { path: string; step: number };
+  /** When the last checkpoint was written (or the lane started), for checkpointEveryMs. */
+  lastCheckpointAt = performance.now();
   readonly stop = (): void => { this.stopRequested = true; };
 
   constructor(readonly index: number, readonly model: SequenceModel, readonly data: DataSource, readonly c: TrainerConfig) {
@@ -102,6 +105,13 @@ class Lane {
   wantsToStop(): boolean {
     return this.stopRequested || (this.c.signal?.aborted ?? false);
   }
+
+  /** Whether a checkpoint is due after this step: every checkpointEvery steps, or checkpointEveryMs of training. */
+  checkpointDue(): boolean {
+    const c = this.c;
+    if (!c.checkpointPath || this.step >= c.steps) return false;
+    return this.step % c.checkpointEvery === 0 || (c.checkpointEveryMs > 0 && performance.now() - this.lastCheckpointAt >= c.checkpointEveryMs);
+  }
 }
 
 /**
@@ -134,6 +144,8 @@ export async function runLanes(model: SequenceModel, specs: readonly LaneSpec[])
   }
   /** Lanes still in the engine, in engine order. */
   let active = [...lanes];
+  /** Lanes being finished (their last checkpoint says whether the run ended). */
+  const finished = new Set<Lane>();
   const elapsed = (lane: Lane): number => lane.progress.elapsedMs + (performance.now() - started);
 
   const runEval = async (group: Lane[]): Promise<void> => {
@@ -168,12 +180,14 @@ export async function runLanes(model: SequenceModel, specs: readonly LaneSpec[])
     const { params, optimizer } = engine.lane(k);
     const optimizerState = engine.laneOptimizerState(k);
     if (!allFinite([optimizer.m, optimizer.v, params])) throw lane.diverged('the parameters or optimizer moments are not finite', lane.step);
+    const ended = finished.has(lane) && lane.stopReason !== 'stopped' ? lane.stopReason : undefined;
     const checkpoint = encodeCheckpoint({
       step: lane.step, model, params: engine.layout.unpack(params), optimizer: optimizerState, trainer: storedArgs(c), seed: c.seed,
-      data: lane.data.config, progress: { ...lane.progress, elapsedMs: elapsed(lane) }, backend: tf.getBackend(),
+      data: lane.data.config, progress: { ...lane.progress, elapsedMs: elapsed(lane) }, backend: tf.getBackend(), ended, tag: c.checkpointTag,
     });
     saveCheckpoint(c.checkpointPath, checkpoint);
     lane.lastGood = { path: c.checkpointPath, step: lane.step };
+    lane.lastCheckpointAt = performance.now();
     await c.callbacks?.onCheckpoint?.({ step: lane.step, path: c.checkpointPath });
   };
 
@@ -181,8 +195,19 @@ export async function runLanes(model: SequenceModel, specs: readonly LaneSpec[])
   const finish = async (done: Lane[], failed: Map<Lane, unknown>): Promise<void> => {
     const finishing = done.filter((l) => !failed.has(l));
     for (const l of finishing) if (l.stopReason === 'steps' && l.step < l.c.steps) l.stopReason = 'stopped';
+    // A stopped lane is checkpointed before its final evaluation, which an uninterrupted run would not
+    // make: resuming it then continues exactly as if it had not stopped.
+    for (const l of finishing) {
+      if (l.stopReason !== 'stopped' || (l.lastGood?.step === l.step && l.lastGood.path === l.c.checkpointPath)) continue;
+      try {
+        await writeCheckpoint(l);
+      } catch (err) {
+        failed.set(l, err);
+      }
+    }
+    for (const l of finishing) finished.add(l);
     try {
-      await runEval(finishing.filter((l) => l.lastEval?.step !== l.step));
+      await runEval(finishing.filter((l) => !failed.has(l) && l.lastEval?.step !== l.step));
     } catch (err) {
       for (const l of finishing) failed.set(l, err);
     }
@@ -225,6 +250,10 @@ export async function runLanes(model: SequenceModel, specs: readonly LaneSpec[])
       const failed = new Map<Lane, unknown>();
       // Lanes that are done before stepping (their steps are used up, or they were asked to stop).
       const before = active.filter((l) => {
+        if (l.resume?.ended && l.step === l.resume.step) {
+          l.stopReason = l.resume.ended; // resumed from the last checkpoint of a run that had ended
+          return true;
+        }
         if (l.step >= l.c.steps) return true;
         if (l.wantsToStop()) l.stopReason = 'stopped';
         return l.wantsToStop();
@@ -285,7 +314,12 @@ export async function runLanes(model: SequenceModel, specs: readonly LaneSpec[])
           done.push(l);
           continue;
         }
-        if (l.c.checkpointPath && l.step % l.c.checkpointEvery === 0 && l.step < l.c.steps) {
+        if (evalDue.includes(l) && l.c.plateau && l.step < l.c.steps && plateaued(l.progress.evals.map((e) => e.accuracy), l.c.plateau)) {
+          l.stopReason = 'plateau';
+          done.push(l);
+          continue;
+        }
+        if (l.checkpointDue()) {
           try {
             await writeCheckpoint(l);
           } catch (err) {

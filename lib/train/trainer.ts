@@ -9,9 +9,13 @@
  *     g      = ∇loss, clipped to global norm ≤ clipNorm
  *     AdamW update with the learning rate of the warm-up + decay schedule
  *     every evalEvery steps: accuracy on data.evalBatches() (overall and per label); stop at 100 %
- *     every checkpointEvery steps: checkpoint (atomic)
+ *                            (and, if asked, when accuracy has plateaued: plateau.ts)
+ *     every checkpointEvery steps or checkpointEveryMs of training: checkpoint (atomic)
  *
  * Same model config + data + args + backend ⇒ bit-identical losses, also across a checkpoint + resume.
+ * A run that is stopped (stop(), its signal) is checkpointed before its final evaluation, so resuming it
+ * continues exactly as if it had never stopped; a run that ended (steps, 100 %, plateau) is marked so
+ * in its last checkpoint, and resuming it trains no further.
  * A NaN or infinite loss stops the run with an error naming the step and the last good checkpoint.
  *
  * The loop is `lanes.ts` with one lane, and the step is the stacked engine's (`engine.ts`): one flat
@@ -23,7 +27,7 @@
  * ```ts
  * const result = await train(model, task, { steps: 2000, learningRate: 1e-3,
  *   callbacks: { onEval: (e) => console.log(e.step, e.accuracy) } });
- * result.stopReason;   // 'steps' | 'perfect' | 'stopped'
+ * result.stopReason;   // 'steps' | 'perfect' | 'plateau' | 'stopped'
  * disposeParams(result.params);
  * ```
  */
@@ -34,9 +38,11 @@ import type { EvalRecord, LossPoint } from './checkpoint.js';
 import type { BatchData, DataSource } from './data.js';
 import { runLanes } from './lanes.js';
 import { AccuracyTally, predictions, tokenCrossEntropy } from './loss.js';
+import { resolvePlateauArgs, type PlateauArgs, type PlateauConfig } from './plateau.js';
 import { DECAY_KINDS, type DecayKind } from './schedule.js';
 
-export type StopReason = 'steps' | 'perfect' | 'stopped';
+/** Why a run ended: its steps were used up, 100 % accuracy, a plateau (`plateau`), or stop()/its signal. */
+export type StopReason = 'steps' | 'perfect' | 'plateau' | 'stopped';
 
 export interface StepEvent {
   /** Completed optimizer steps (1 after the first update). */
@@ -46,7 +52,7 @@ export interface StepEvent {
   learningRate: number;
   /** Global gradient norm before clipping. */
   gradNorm: number;
-  /** Ends the run after this step (stop reason 'stopped'; a final eval and checkpoint still happen). */
+  /** Ends the run after this step (stop reason 'stopped'; it is checkpointed, then evaluated once more). */
   stop(): void;
 }
 
@@ -93,12 +99,24 @@ export interface TrainerArgs {
   evalEvery?: number;
   /** Stop as soon as an evaluation scores every scored position correctly (100 %). Default true. */
   earlyStopAtPerfect?: boolean;
+  /**
+   * Stop when held-out accuracy has not improved by more than `minDelta` over the last `window`
+   * evaluations (stop reason 'plateau'; see plateau.ts for the rule and its defaults). Default off.
+   */
+  plateau?: PlateauArgs | null;
   /** Seed of the parameter initialisation. Default 0. (The data source has its own seed.) */
   seed?: number;
   /** Where to write checkpoints (atomically). Default none. */
   checkpointPath?: string;
   /** With checkpointPath: checkpoint every this many steps, and at the end. Default evalEvery. */
   checkpointEvery?: number;
+  /**
+   * With checkpointPath: also checkpoint once this many milliseconds of training have passed since the
+   * last checkpoint (or the start). 0 = never by time. Default 0.
+   */
+  checkpointEveryMs?: number;
+  /** Stored as it is in every checkpoint (`Checkpoint.tag`), e.g. what made it. Default none. */
+  checkpointTag?: Record<string, unknown>;
   /** A checkpoint to continue from (often the same file as checkpointPath). Default none. */
   resumeFrom?: string;
   /** Points on the loss curve: the mean training loss of each block of this many steps. Default ⌈steps/1000⌉. */
@@ -109,8 +127,8 @@ export interface TrainerArgs {
   signal?: AbortSignal;
 }
 
-export type TrainerConfig = Required<Omit<TrainerArgs, 'checkpointPath' | 'resumeFrom' | 'callbacks' | 'signal'>> &
-  Pick<TrainerArgs, 'checkpointPath' | 'resumeFrom' | 'callbacks' | 'signal'>;
+type Optional = 'checkpointPath' | 'resumeFrom' | 'callbacks' | 'signal' | 'checkpointTag';
+export type TrainerConfig = Required<Omit<TrainerArgs, Optional | 'plateau'>> & Pick<TrainerArgs, Optional> & { plateau: PlateauConfig | null };
 
 function positiveInt(name: string, value: number): number {
   if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer; got ${value}`);
@@ -140,14 +158,19 @@ export function resolveTrainerArgs(args: TrainerArgs = {}): TrainerConfig {
     const v = args[name];
     if (v !== undefined && (typeof v !== 'string' || v === '')) throw new Error(`${name} must be a file path; got ${JSON.stringify(v)}`);
   }
+  const checkpointEveryMs = args.checkpointEveryMs ?? 0;
+  if (!(checkpointEveryMs >= 0) || !Number.isFinite(checkpointEveryMs)) {
+    throw new Error(`checkpointEveryMs must be a finite number of milliseconds ≥ 0 (0 = never by time); got ${checkpointEveryMs}`);
+  }
   const { weightDecay, beta1, beta2, epsilon } = resolveAdamWArgs({
     learningRate, weightDecay: args.weightDecay ?? 0.01, beta1: args.beta1 ?? 0.9, beta2: args.beta2 ?? 0.999, epsilon: args.epsilon ?? 1e-8,
   });
   return {
     steps, learningRate, warmupSteps, decay, minLearningRate, weightDecay, beta1, beta2, epsilon,
     clipNorm, evalEvery, earlyStopAtPerfect: args.earlyStopAtPerfect ?? true, seed,
+    plateau: args.plateau ? resolvePlateauArgs(args.plateau) : null,
     checkpointPath: args.checkpointPath, checkpointEvery: positiveInt('checkpointEvery', args.checkpointEvery ?? evalEvery),
-    resumeFrom: args.resumeFrom, curveEvery: positiveInt('curveEvery', args.curveEvery ?? Math.ceil(steps / 1000)),
+    checkpointEveryMs, checkpointTag: args.checkpointTag, resumeFrom: args.resumeFrom, curveEvery: positiveInt('curveEvery', args.curveEvery ?? Math.ceil(steps / 1000)),
     callbacks: args.callbacks, signal: args.signal,
   };
 }
