@@ -36,6 +36,7 @@ export * from './train/batched.js';
 // tasks
 export * from './tasks/task.js';
 export * from './tasks/ladder.js';
+export * from './tasks/ladder-shortcuts.js';
 export * from './tasks/iarc.js';
 export * from './tasks/signed-combination.js';
 export * from './tasks/delete-repeated.js';
@@ -63,8 +64,10 @@ export * from './experiments/toy.js';
 export { EA_EXPERIMENTS, EA_MECHANISMS, EA_RULE_SETS } from './experiments/ea.js';
 export { TS_EXPERIMENTS, TS_ARCHITECTURES, TS_MECHANISMS, TS_ABLATIONS, TS_LEARNING_RATES } from './experiments/ts.js';
 export { COG_EXPERIMENTS, lmAttention } from './experiments/cog.js';
-// ea analysis (notebook 01: frontier, grid completeness, run timing, query–key geometry, figures)
+// ea analysis (notebook 01: claims with intervals, frontier, grid completeness, run timing, query–key geometry, figures)
 export * from './experiments/ea-analysis.js';
+export * from './experiments/ea-verdicts.js';
+export * from './experiments/statistics.js';
 export * from './plots/ladder.js';
 // ts analysis (notebook 02: model summaries, IARC copy sources, attention on them, cisformer position similarity)
 export { TS_ABLATION_ARCHITECTURES, TS_BUDGET_FACTOR, TS_BUDGET_MODELS, TS_BEST_KEPT_SEED } from './experiments/ts.js';

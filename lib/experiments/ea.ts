@@ -6,6 +6,14 @@
  *               Accuracy against complexity (N and b), the 100 % frontier per mechanism and size,
  *               learning curves; the seed-0 medium models at N = 16, b = 4 are kept for attention maps.
  *   ea-multi    several rules in one model (task token first): mechanism × size × rule set × seed.
+ *               Both at 800 steps and 3 seeds: a view of LEARNING SPEED, not of capability (issue 15).
+ *
+ *   ea-frontier        the convergence protocol (issue 15): each cell trains until 100 % on held-out data,
+ *                      a plateau, or 12 000 steps (15× the learning-speed budget), five seeds per cell;
+ *                      rungs N ∈ {8, 16, 24, 32} × b ∈ {3, 4, 6}, so that each mechanism's 100 % frontier
+ *                      lies inside the grid. Rungs with a one-key shortcut are flagged in the analysis
+ *                      (lib/tasks/ladder-shortcuts.ts), not dropped.
+ *   ea-multi-frontier  the same protocol for 2, 4 and 8 rules in one model, N ∈ {8, 16}.
  *
  * Model sizes (quick and full; smoke uses tiny stand-ins with the same names):
  *   small   1 layer,  width 32, 2 heads, feed-forward 128  (~15 k parameters)
@@ -43,6 +51,30 @@ const BUDGET: Record<Scale, { steps: number; evalEvery: number; contextLength: n
   full: { steps: 800, evalEvery: 40, contextLength: 32, batchSize: 32, evalSize: 256 },
 };
 
+/**
+ * The convergence protocol (issue 15). 12 000 steps is 15× the learning-speed budget. The plateau stop
+ * (lib/train/plateau.ts) ends a cell whose best held-out accuracy has not risen by more than 0.005 over
+ * the last 30 evaluations = 6 000 steps. Why so long: these curves climb in sudden steps after flat
+ * stretches (a first pilot with a 3 000-step window: small N = 8, b = 4, DPA seed 4 sat at 0.25 for
+ * 1 200 steps, then jumped to 100 %; seed 2 of the same cell was stopped flat at 0.25 after 3 400). The
+ * analysis measures the longest flat stretch before a rise in the solved cells of the grid itself and
+ * says whether it comes near the window (`plateauAudit`). The smoke and quick scales keep the shape of
+ * the protocol at toy sizes.
+ */
+const CONVERGENCE: Record<Scale, { steps: number; evalEvery: number; plateau: { window: number; minDelta: number } }> = {
+  smoke: { steps: 8, evalEvery: 2, plateau: { window: 2, minDelta: 0.005 } },
+  quick: { steps: 600, evalEvery: 50, plateau: { window: 4, minDelta: 0.005 } },
+  full: { steps: 12_000, evalEvery: 200, plateau: { window: 30, minDelta: 0.005 } },
+};
+
+/** Five seeds per cell at full scale: the papers' group reports the best of five. */
+const CONVERGENCE_SEEDS: Record<Scale, number[]> = { smoke: [0], quick: [0, 1], full: [0, 1, 2, 3, 4] };
+
+function convergenceTrainer(scale: Scale, size: Size): CellTrainerArgs {
+  const c = CONVERGENCE[scale];
+  return { steps: c.steps, evalEvery: c.evalEvery, plateau: c.plateau, learningRate: LEARNING_RATE[size], warmupSteps: Math.min(50, Math.floor(c.steps / 10)), weightDecay: 0.01 };
+}
+
 /** Learning rate per size (pilots: 3e-3 is fine for the 1-layer width-32 model, too fast for width 64). */
 const LEARNING_RATE: Record<Size, number> = { small: 3e-3, medium: 1e-3 };
 
@@ -74,6 +106,8 @@ function singleGrid(scale: Scale): GridDef {
 export const EA_RULE_SETS: Readonly<Record<string, number[][]>> = Object.freeze({
   r2: [[1, 2], [1, 3]],
   r4: [[1, 2], [1, 3], [2, 3], [1, 4]],
+  /** r4 and four more two-lag rules (ours): [3, 4] and lag 5 paired with 1, 2 and 3. */
+  r8: [[1, 2], [1, 3], [2, 3], [1, 4], [3, 4], [1, 5], [2, 5], [3, 5]],
 });
 
 function multiGrid(scale: Scale): GridDef {
@@ -94,6 +128,44 @@ function multiGrid(scale: Scale): GridDef {
   };
 }
 
+function frontierGrid(scale: Scale): GridDef {
+  const rungs = {
+    smoke: { N: [8], b: [3] },
+    quick: { N: [8, 16], b: [3, 6] },
+    full: { N: [8, 16, 24, 32], b: [3, 4, 6] },
+  }[scale];
+  // Mechanism next to seed: a time-boxed run finishes whole rungs (EA and DPA side by side), smallest model first.
+  const axes = { size: scale === 'smoke' ? ['small'] : ['small', 'medium'], ...rungs, mechanism: [...EA_MECHANISMS], seed: CONVERGENCE_SEEDS[scale] };
+  const { contextLength, batchSize, evalSize } = BUDGET[scale];
+  return {
+    axes,
+    cell: (p) => ({
+      task: { kind: 'ladder', N: p.N as number, a: 1, b: p.b as number, contextLength, batchSize, evalSize, seed: p.seed as number },
+      model: model(p.size as Size, scale, p.mechanism as string),
+      trainer: convergenceTrainer(scale, p.size as Size),
+      seed: p.seed as number,
+    }),
+  };
+}
+
+function multiFrontierGrid(scale: Scale): GridDef {
+  const axes = {
+    smoke: { size: ['small'], N: [8], rules: ['r2'], mechanism: [...EA_MECHANISMS], seed: CONVERGENCE_SEEDS.smoke },
+    quick: { size: ['small', 'medium'], N: [8], rules: ['r2', 'r8'], mechanism: [...EA_MECHANISMS], seed: CONVERGENCE_SEEDS.quick },
+    full: { size: ['small', 'medium'], N: [8, 16], rules: ['r2', 'r4', 'r8'], mechanism: [...EA_MECHANISMS], seed: CONVERGENCE_SEEDS.full },
+  }[scale];
+  const { contextLength, batchSize, evalSize } = BUDGET[scale];
+  return {
+    axes,
+    cell: (p) => ({
+      task: { kind: 'ladder', N: p.N as number, rules: EA_RULE_SETS[p.rules as string], contextLength, batchSize, evalSize, seed: p.seed as number },
+      model: model(p.size as Size, scale, p.mechanism as string),
+      trainer: convergenceTrainer(scale, p.size as Size),
+      seed: p.seed as number,
+    }),
+  };
+}
+
 export const EA_EXPERIMENTS: readonly Experiment[] = Object.freeze([
   {
     name: 'ea-single', paper: 'ea',
@@ -104,5 +176,15 @@ export const EA_EXPERIMENTS: readonly Experiment[] = Object.freeze([
     name: 'ea-multi', paper: 'ea',
     description: 'EA vs DPA with several ladder rules in one model (a task token says which): 2 and 4 rules, two model sizes.',
     scales: perScale(multiGrid),
+  },
+  {
+    name: 'ea-frontier', paper: 'ea',
+    description: 'EA vs DPA at convergence (100 %, a plateau or 12 000 steps; five seeds): the single-rule ladder for N up to 32 and b up to 6, two model sizes.',
+    scales: perScale(frontierGrid),
+  },
+  {
+    name: 'ea-multi-frontier', paper: 'ea',
+    description: 'EA vs DPA at convergence (100 %, a plateau or 12 000 steps; five seeds) with 2, 4 and 8 ladder rules in one model, N = 8 and 16.',
+    scales: perScale(multiFrontierGrid),
   },
 ]);

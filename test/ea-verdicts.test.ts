@@ -1,0 +1,162 @@
+/**
+ * Notebook 01's verdicts on hand-made records: rung comparisons (ties, all seeds failing, one
+ * mechanism missing), the frontier with its bootstrap interval (missing and excluded rungs), every
+ * claim's rule in both directions, verdict changes, and the plateau audit.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { compareMechanisms, eaClaims, frontierEstimate, plateauAudit, rungRules, verdictChanges, type Claim } from '../lib/experiments/ea-verdicts.js';
+import type { ResultRecord } from '../lib/experiments/record.js';
+
+type Row = Record<string, string | number>;
+const DPA = 'dot-product';
+const EA = 'expressive';
+
+/** One seed of one mechanism in one single-rule rung; accuracy 1 means solved (at step 400). */
+const row = (mechanism: string, size: string, N: number, b: number, seed: number, acc: number): Row =>
+  ({ mechanism, size, N, b, seed, finalAccuracy: acc, stepsToPerfect: acc === 1 ? 400 : Number.NaN, stopReason: acc === 1 ? 'perfect' : 'plateau', parameterCount: 1000 });
+/** Five seeds with these accuracies. */
+const seeds = (mechanism: string, size: string, N: number, b: number, accs: number[]): Row[] => accs.map((a, s) => row(mechanism, size, N, b, s, a));
+const multiRow = (mechanism: string, rules: string, seed: number, acc: number): Row =>
+  ({ mechanism, size: 'small', N: 16, rules, seed, finalAccuracy: acc, stepsToPerfect: acc === 1 ? 800 : Number.NaN, stopReason: 'steps', parameterCount: 2000 });
+
+test('compareMechanisms: separated shares, paired differences, ties, a missing mechanism, shortcut shares', () => {
+  const rows = [
+    ...seeds(EA, 'small', 16, 4, [1, 1, 1, 1, 1]), ...seeds(DPA, 'small', 16, 4, [0.25, 0.25, 0.25, 0.25, 0.25]),
+    ...seeds(EA, 'small', 16, 3, [1, 1, 1, 1, 1]), ...seeds(DPA, 'small', 16, 3, [1, 1, 1, 1, 1]),
+    ...seeds(EA, 'small', 8, 3, [0.1, 0.12, 0.1, 0.1, 0.1]), ...seeds(DPA, 'small', 8, 3, [0.1, 0.1, 0.1, 0.11, 0.1]),
+    ...seeds(EA, 'small', 24, 4, [1, 0.3]),
+  ];
+  const cmp = compareMechanisms(rows, { cellKeys: ['size', 'N', 'b'] });
+  const at = (N: number, b: number): (typeof cmp)[number] => cmp.find((c) => c.rung.N === N && c.rung.b === b) as (typeof cmp)[number];
+  const sep = at(16, 4);
+  assert.equal(sep.solvedSeparated, 'ea');
+  assert.equal(sep.accuracy, 'ea');
+  assert.deepEqual([sep.paired.meanDifference, sep.paired.lo, sep.paired.hi, sep.paired.wins, sep.paired.p], [0.75, 0.75, 0.75, 5, 2 / 32]);
+  assert.equal(sep.ea?.solvedSeeds, 5);
+  assert.equal(sep.dpa?.stopReasons.plateau, 5);
+  assert.ok(Number.isNaN(sep.dpa?.stepsToPerfect as number));
+  const tie = at(16, 3);
+  assert.equal(tie.solvedSeparated, null);
+  assert.equal(tie.accuracy, 'tie');
+  assert.equal(tie.paired.p, 1);
+  // All seeds failing in both: no separation, a tie within the tolerance, best = max.
+  const fail = at(8, 3);
+  assert.equal(fail.solvedSeparated, null);
+  assert.equal(fail.accuracy, 'tie');
+  assert.equal(fail.ea?.best.estimate, 0.12);
+  assert.equal(fail.ea?.solved.hi, wilsonHi0of5);
+  // N = 8, b = 3 has a one-key shortcut at offset 27: 5 of the 30 scored queries (T = 32).
+  assert.equal(fail.shortcutShare, 5 / 30);
+  assert.equal(tie.shortcutShare, 0);
+  // Only EA trained: no pairs, undecided.
+  const lone = at(24, 4);
+  assert.equal(lone.dpa, null);
+  assert.equal(lone.paired.n, 0);
+  assert.equal(lone.accuracy, 'undecided');
+  assert.throws(() => compareMechanisms([{ mechanism: EA, seed: 0, finalAccuracy: 1 }], { cellKeys: ['size'] }), /no column 'size'/);
+  assert.deepEqual(rungRules({ rules: 'r2' }), [[1, 2], [1, 3]]);
+  assert.throws(() => rungRules({ rules: 'r99' }), /unknown rule set 'r99'/);
+});
+const wilsonHi0of5 = compareMechanisms(seeds(EA, 's', 16, 4, [0, 0, 0, 0, 0]), { cellKeys: ['size', 'N', 'b'] })[0].ea?.solved.hi;
+
+test('frontierEstimate: best of n and all seeds, a bootstrap interval, missing and excluded rungs', () => {
+  const rows = [
+    // EA, b = 4: N = 8, 16 solved by every seed, N = 24 by one seed of five, N = 32 by none.
+    ...seeds(EA, 'small', 8, 4, [1, 1, 1, 1, 1]), ...seeds(EA, 'small', 16, 4, [1, 1, 1, 1, 1]),
+    ...seeds(EA, 'small', 24, 4, [1, 0.5, 0.5, 0.5, 0.5]), ...seeds(EA, 'small', 32, 4, [0.2, 0.2, 0.2, 0.2, 0.2]),
+    // DPA, b = 4: N = 8 solved, N = 16 missing (not run yet), N = 24 solved: the walk stops at the hole.
+    ...seeds(DPA, 'small', 8, 4, [1, 1, 1, 1, 1]), ...seeds(DPA, 'small', 24, 4, [1, 1, 1, 1, 1]),
+    // DPA, b = 6: every seed fails everywhere.
+    ...seeds(DPA, 'small', 8, 6, [0.1, 0.1, 0.1, 0.1, 0.1]), ...seeds(DPA, 'small', 16, 6, [0.1, 0.1, 0.1, 0.1, 0.1]),
+  ];
+  const f = frontierEstimate(rows, { within: 'b', along: 'N' });
+  const pick = (m: string, b: number): (typeof f)[number] => f.find((x) => x.group.mechanism === m && x.group.b === b) as (typeof f)[number];
+  const ea4 = pick(EA, 4);
+  assert.deepEqual([ea4.best, ea4.all, ea4.inside], [24, 16, true]);
+  assert.deepEqual(ea4.values, [8, 16, 24, 32]);
+  // A resample misses N = 24's one solved seed with probability (4/5)^5 ≈ 0.33: the interval is [16, 24].
+  assert.deepEqual(ea4.interval, [16, 24]);
+  const dpa4 = pick(DPA, 4);
+  assert.deepEqual([dpa4.best, dpa4.all, dpa4.missing], [8, 8, [16, 32]]);
+  assert.equal(dpa4.inside, false, 'the next rung was not trained: the frontier is not known to lie inside');
+  const dpa6 = pick(DPA, 6);
+  assert.deepEqual([dpa6.best, dpa6.all, dpa6.interval, dpa6.inside], [null, null, [null, null], true]);
+  // Excluding N = 8 (e.g. a shortcut rung): the walk starts at 16.
+  const ex = frontierEstimate(rows, { within: 'b', along: 'N', exclude: (r) => r.N === 8 });
+  const exEa = ex.find((x) => x.group.mechanism === EA && x.group.b === 4);
+  assert.deepEqual([exEa?.best, exEa?.values, exEa?.excluded], [24, [16, 24, 32], [8]]);
+  assert.throws(() => frontierEstimate(rows, { within: 'b', along: 'L' }), /no column 'L'/);
+});
+
+/** A single-rule grid of two sizes, two N and two b: EA solves everything, DPA falls further behind with every step up in N or b. */
+function eaWinsGrid(): Row[] {
+  const dpa = (N: number, b: number): number[] => {
+    const level = 1 - 0.4 * ((N === 24 ? 1 : 0) + (b === 6 ? 1 : 0));
+    return level === 1 ? [1, 1, 1, 1, 1] : [level, level + 0.02, level - 0.02, level, level + 0.01];
+  };
+  return ['small', 'medium'].flatMap((size) => [16, 24].flatMap((N) => [4, 6].flatMap((b) => [...seeds(EA, size, N, b, [1, 1, 1, 1, 1]), ...seeds(DPA, size, N, b, dpa(N, b))])));
+}
+const verdictOf = (claims: Claim[], id: string): string => (claims.find((c) => c.id === id) as Claim).verdict;
+
+test('eaClaims: EA wins at the harder rungs → every claim holds; all ties → margin and 100 % claims fail', () => {
+  const multi = [0, 1, 2, 3, 4].flatMap((s) => [multiRow(EA, 'r2', s, 1), multiRow(DPA, 'r2', s, 1), multiRow(EA, 'r4', s, 1), multiRow(DPA, 'r4', s, 0.4)]);
+  const wins = eaClaims({ single: eaWinsGrid(), multi, cost: [{ size: 'small', cpuRatio: 1.01, memoryRatio: 1 }] });
+  assert.deepEqual(wins.map((c) => [c.id, c.verdict]), [
+    ['at-least-as-good', 'holds'], ['margin-grows', 'holds'], ['multi-task', 'holds'], ['reaches-100', 'holds'], ['no-extra-cost', 'holds'],
+  ]);
+  assert.match(wins[0].evidence, /over 50 \(rung, seed\) pairs.*EA better in 7, tie in 3, DPA better in 0/);
+  assert.match(wins[3].evidence, /EA 5\/5 \[1\.00, 1\.00\]|EA 5\/5 \[0\.57, 1\.00\]/);
+  // Every rung a tie (all solved): EA is as good, but the margin does not grow and EA reaches nothing DPA cannot.
+  const tied = ['small'].flatMap((size) => [16, 24].flatMap((N) => [...seeds(EA, size, N, 4, [1, 1, 1, 1, 1]), ...seeds(DPA, size, N, 4, [1, 1, 1, 1, 1])]));
+  const t = eaClaims({ single: tied, multi: [] });
+  assert.equal(verdictOf(t, 'at-least-as-good'), 'holds');
+  assert.equal(verdictOf(t, 'margin-grows'), 'does not hold');
+  assert.equal(verdictOf(t, 'multi-task'), 'not measured');
+  assert.equal(verdictOf(t, 'reaches-100'), 'does not hold');
+  assert.equal(verdictOf(t, 'no-extra-cost'), 'partly', 'no benchmark given');
+});
+
+test('eaClaims: DPA better → does not hold; too few seeds → undecided; one seed ahead is not a separation', () => {
+  const dpaWins = [16, 24].flatMap((N) => [...seeds(EA, 'small', N, 4, [0.3, 0.3, 0.35, 0.3, 0.3]), ...seeds(DPA, 'small', N, 4, [1, 1, 1, 1, 1])]);
+  const d = eaClaims({ single: dpaWins, multi: [] });
+  assert.equal(verdictOf(d, 'at-least-as-good'), 'does not hold');
+  assert.equal(verdictOf(d, 'reaches-100'), 'does not hold');
+  // Two seeds, one each way with a large spread: the pooled interval straddles −tolerance.
+  const noisy = [row(EA, 'small', 16, 4, 0, 1), row(DPA, 'small', 16, 4, 0, 0.2), row(EA, 'small', 16, 4, 1, 0.2), row(DPA, 'small', 16, 4, 1, 1),
+    row(EA, 'small', 16, 4, 2, 0.2), row(DPA, 'small', 16, 4, 2, 0.9)];
+  assert.equal(verdictOf(eaClaims({ single: noisy, multi: [] }), 'at-least-as-good'), 'undecided');
+  // EA 4/5 against DPA 1/5: the Wilson intervals overlap, and best of n sees no EA-only rung → does not hold.
+  const close = [...seeds(EA, 'small', 16, 4, [1, 1, 1, 1, 0.5]), ...seeds(DPA, 'small', 16, 4, [1, 0.5, 0.5, 0.5, 0.5])];
+  const c = eaClaims({ single: close, multi: [] });
+  assert.equal(verdictOf(c, 'reaches-100'), 'does not hold');
+  // Unequal parameter counts between mechanisms → the cost claim does not hold.
+  const unequal = [row(EA, 'small', 16, 4, 0, 1), { ...row(DPA, 'small', 16, 4, 0, 1), parameterCount: 999 }];
+  assert.equal(verdictOf(eaClaims({ single: unequal, multi: [] }), 'no-extra-cost'), 'does not hold');
+  // The shortcut rung N = 8, b = 3 is not counted for the 100 % claim.
+  const shortcut = [...seeds(EA, 'small', 8, 3, [1, 1, 1, 1, 1]), ...seeds(DPA, 'small', 8, 3, [0.2, 0.2, 0.2, 0.2, 0.2])];
+  assert.equal(verdictOf(eaClaims({ single: shortcut, multi: [] }), 'reaches-100'), 'not measured');
+  assert.throws(() => eaClaims({ single: [], multi: [], tolerance: 2 }), /tolerance must be a number in \[0, 1\)/);
+});
+
+test('verdictChanges: claim by claim, a claim missing before counts as not measured', () => {
+  const before: Claim[] = [{ id: 'a', claim: 'A', evidence: '', verdict: 'partly', rule: '' }];
+  const after: Claim[] = [{ id: 'a', claim: 'A', evidence: '', verdict: 'holds', rule: '' }, { id: 'b', claim: 'B', evidence: '', verdict: 'holds', rule: '' }];
+  assert.deepEqual(verdictChanges(before, after), [
+    { id: 'a', claim: 'A', before: 'partly', after: 'holds', changed: true },
+    { id: 'b', claim: 'B', before: 'not measured', after: 'holds', changed: true },
+  ]);
+});
+
+test('plateauAudit: the longest flat stretch before a rise, against the window', () => {
+  const rec = (key: string, accs: number[], stopReason: string): ResultRecord => ({
+    key, stopReason, spec: { trainer: { evalEvery: 200, plateau: { window: 30, minDelta: 0.005 } } },
+    curve: accs.map((accuracy, i) => ({ step: 200 * (i + 1), accuracy, evalLoss: 0, perLabel: {} })),
+  }) as unknown as ResultRecord;
+  // 0.25 at step 400, flat (wiggles below δ) until the rise at step 3600: 3 200 steps flat.
+  const late = rec('late', [0.2, 0.25, ...Array.from({ length: 15 }, (_, i) => 0.25 + (i % 2) * 0.004), 0.5, 1], 'perfect');
+  const stuck = rec('stuck', [0.1, 0.1, 0.1], 'plateau');
+  const a = plateauAudit([late, stuck]);
+  assert.deepEqual(a, { windowSteps: 6000, longestFlatBeforeRise: 3200, run: 'late', plateauStops: 1, warning: true });
+  assert.equal(plateauAudit([stuck]).longestFlatBeforeRise, 0);
+});
