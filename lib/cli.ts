@@ -33,7 +33,8 @@ import { expandGrid, parseOnly, parseShard } from './experiments/grid.js';
 import { attachToParent, fromWire, isPoolWorker, runWorkerPool, workerEventSink, workerShard, type Shard, type WorkerExit } from './experiments/pool.js';
 import { formatEta, progressReporter } from './experiments/progress.js';
 import { EXPERIMENTS, experimentsOf, getExperiment } from './experiments/registry.js';
-import { planRun, runExperiment, type RunEvent, type RunOptions, type RunSummary } from './experiments/runner.js';
+import { planRun, runExperiment, STOP_REASONS, type RunEvent, type RunOptions, type RunSummary } from './experiments/runner.js';
+import type { StopReason } from './train/trainer.js';
 import { defaultDataDir, type ResultProblem } from './experiments/store.js';
 import { EXPERIMENT_TASK_KINDS } from './experiments/tasks.js';
 import { PAPERS, SCALES, type Cell, type Experiment, type Scale } from './experiments/types.js';
@@ -61,6 +62,8 @@ const RUN_OPTIONS = {
   'batch-seeds': { type: 'string' },
   steps: { type: 'string' },
   'budget-factor': { type: 'string' },
+  'no-plateau': { type: 'boolean', default: false },
+  'only-stopped': { type: 'string' },
   'stop-after': { type: 'string' },
   'checkpoint-every': { type: 'string' },
   help: { type: 'boolean', short: 'h', default: false },
@@ -69,7 +72,8 @@ const RUN_OPTIONS = {
 /** Exit code of a run stopped by --stop-after (EX_TEMPFAIL of sysexits.h: "try again later"). */
 export const EXIT_STOPPED_BY_TIME = 75;
 
-const { only: _only, ...REPRODUCE_OPTIONS } = RUN_OPTIONS;
+// --only, --no-plateau and --only-stopped choose cells of one grid; reproduce runs many.
+const { only: _only, 'no-plateau': _noPlateau, 'only-stopped': _onlyStopped, ...REPRODUCE_OPTIONS } = RUN_OPTIONS;
 
 const LIST_OPTIONS = {
   paper: { type: 'string' },
@@ -124,6 +128,11 @@ Options:
                              Either changes the cells' config hash and files the records apart, under
                              <scale>-steps<N> or <scale>-x<x> (e.g. data/ts/ts-models/full-steps40000/), so
                              results of different budgets never mix.
+  --no-plateau               turn the grid's plateau stop off: cells train to 100 % or their steps (records
+                             under <scale>-noplateau, or e.g. <scale>-steps24000-noplateau)
+  --only-stopped REASON      only the cells whose record in the grid's own folder (plateau stop on) ended by
+                             REASON (plateau, steps, perfect). With --no-plateau: retrain what the plateau stop
+                             ended, to see whether it cut runs short
   --stop-after DURATION      stop once this much time has passed (e.g. 2h30m, 90m, 45s): the cells in
                              progress are checkpointed, the command prints what is done, what is left and the
                              estimated time to finish it, and exits with code ${EXIT_STOPPED_BY_TIME}. Run it again to continue.
@@ -177,6 +186,12 @@ function positiveOf(option: string, text: string | undefined): number | undefine
   const n = Number(text);
   if (!/^\d+$/.test(text) || n < 1) throw new UsageError(`--${option} must be a positive integer; got '${text}'`);
   return n;
+}
+
+function stopReasonOf(text: string | undefined): StopReason | undefined {
+  if (text === undefined) return undefined;
+  if (!(STOP_REASONS as readonly string[]).includes(text)) throw new UsageError(`--only-stopped must be one of ${STOP_REASONS.join(', ')}; got '${text}'`);
+  return text as StopReason;
 }
 
 function numberOf(option: string, text: string | undefined): number | undefined {
@@ -503,7 +518,7 @@ async function run(args: string[], io: CliIO): Promise<number> {
   try {
     if (values.only) options.only = parseOnly(values.only);
     if (values.shard !== undefined) options.shard = parseShard(values.shard);
-    expandGrid(experiment, options.scale, options); // validates --only and --seeds before any work
+    planRun(experiment, options); // validates --only, --seeds, --no-plateau and --only-stopped before any work
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
@@ -515,7 +530,7 @@ async function run(args: string[], io: CliIO): Promise<number> {
 }
 
 type RunValues = { scale: string; seeds?: string; out?: string; rerun: boolean; backend?: string; 'batch-seeds'?: string;
-  steps?: string; 'budget-factor'?: string; 'checkpoint-every'?: string };
+  steps?: string; 'budget-factor'?: string; 'checkpoint-every'?: string; 'no-plateau'?: boolean; 'only-stopped'?: string };
 
 /** The RunOptions that `run` and `reproduce` share, checked one by one (--only and --shard are checked with the grid). */
 function runOptionsOf(values: RunValues): RunOptions {
@@ -524,16 +539,17 @@ function runOptionsOf(values: RunValues): RunOptions {
     out: values.out, batchSeeds: positiveOf('batch-seeds', values['batch-seeds']), steps: positiveOf('steps', values.steps),
     budgetFactor: numberOf('budget-factor', values['budget-factor']),
     checkpointEveryMs: durationOf('checkpoint-every', values['checkpoint-every'], true),
+    noPlateau: values['no-plateau'], onlyStopped: stopReasonOf(values['only-stopped']),
   };
 }
 
 /** The options every worker gets as they were given (the others are set per worker; --stop-after is the parent's). */
 function commonArgs(values: RunValues): string[] {
-  const given = (option: 'seeds' | 'out' | 'steps' | 'budget-factor' | 'checkpoint-every'): string[] =>
+  const given = (option: 'seeds' | 'out' | 'steps' | 'budget-factor' | 'checkpoint-every' | 'only-stopped'): string[] =>
     values[option] !== undefined ? [`--${option}`, values[option] as string] : [];
   return [
     '--scale', values.scale, ...given('seeds'), ...given('out'), ...given('steps'), ...given('budget-factor'), ...given('checkpoint-every'),
-    ...(values.rerun ? ['--rerun'] : []),
+    ...given('only-stopped'), ...(values['no-plateau'] ? ['--no-plateau'] : []), ...(values.rerun ? ['--rerun'] : []),
   ];
 }
 
@@ -551,7 +567,7 @@ async function reproduce(args: string[], io: CliIO): Promise<number> {
   const workers = positiveOf('workers', values.workers);
   try {
     if (values.shard !== undefined) options.shard = parseShard(values.shard);
-    for (const e of experiments) expandGrid(e, options.scale, optionsFor(e, options));
+    for (const e of experiments) planRun(e, optionsFor(e, options));
   } catch (err) {
     throw new UsageError((err as Error).message);
   }

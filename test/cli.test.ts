@@ -67,6 +67,7 @@ test('help: the main text and each command', async () => {
   // Long runs: budgets, time box, checkpoints, exit codes.
   assert.match(runHelp, /--steps N [\s\S]*--budget-factor x [\s\S]*config hash[\s\S]*<scale>-steps<N> or <scale>-x<x>/);
   assert.match(runHelp, /--stop-after DURATION [\s\S]*exits with code 75/);
+  assert.match(runHelp, /--no-plateau [\s\S]*<scale>-noplateau[\s\S]*--only-stopped REASON [\s\S]*\(plateau, steps, perfect\)/);
   assert.match(runHelp, /--checkpoint-every DURATION [\s\S]*default 5m/);
   assert.match(runHelp, /Exit codes: 0 done, 1 some cells failed, 2 bad usage, 75 stopped by --stop-after, 130 stopped by\s+Ctrl-C or SIGTERM/);
   assert.match((await ea('reproduce', '--help')).stdout, /--steps, --budget-factor, --stop-after, --checkpoint-every/);
@@ -185,6 +186,10 @@ test('usage errors: exit code 2 and a message listing the allowed values', async
     [['run', EXPERIMENT_NAMES[0], '--budget-factor', 'ten'], /--budget-factor must be a positive number; got 'ten'/],
     [['run', EXPERIMENT_NAMES[0], '--budget-factor', '0'], /--budget-factor must be a positive number; got '0'/],
     [['reproduce', 'ea', '--steps', '100', '--budget-factor', '2'], /--steps and --budget-factor cannot be used together; give one/],
+    [['run', 'ea-frontier', '--only-stopped', 'bored'], /--only-stopped must be one of steps, perfect, plateau; got 'bored'/],
+    [['run', 'ea-single', '--no-plateau'], /--no-plateau: experiment 'ea-single' \(quick\) has no plateau stop in cell /],
+    [['run', 'ea-frontier', '--scale', 'full', '--out', join(root, 'nothing-here'), '--no-plateau', '--only-stopped', 'plateau'], /--only-stopped: no records of 'ea-frontier' in \S+full to choose cells from; run the grid there first/],
+    [['reproduce', 'ea', '--no-plateau'], /--no-plateau/],
     [['run', EXPERIMENT_NAMES[0], '--stop-after', '2 hours'], /--stop-after takes a duration such as 2h30m, 90m or 45s; got '2 hours'/],
     [['run', EXPERIMENT_NAMES[0], '--stop-after', '0'], /--stop-after takes a duration such as 2h30m, 90m or 45s; got '0'/],
     [['run', EXPERIMENT_NAMES[0], '--checkpoint-every', '5 min'], /--checkpoint-every takes a duration such as 2h30m, 90m or 45s \(or 0\); got '5 min'/],

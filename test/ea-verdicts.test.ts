@@ -1,11 +1,11 @@
 /**
  * Notebook 01's verdicts on hand-made records: rung comparisons (ties, all seeds failing, one
  * mechanism missing), the frontier with its bootstrap interval (missing and excluded rungs), every
- * claim's rule in both directions, verdict changes, and the plateau audit.
+ * claim's rule in both directions, verdict changes, the plateau audit and its follow-up.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { compareMechanisms, eaClaims, frontierEstimate, plateauAudit, rungRules, verdictChanges, type Claim } from '../lib/experiments/ea-verdicts.js';
+import { compareMechanisms, eaClaims, frontierEstimate, plateauAudit, plateauFollowUp, replacePlateauStops, rungRules, verdictChanges, type Claim } from '../lib/experiments/ea-verdicts.js';
 import type { ResultRecord } from '../lib/experiments/record.js';
 
 type Row = Record<string, string | number>;
@@ -159,4 +159,35 @@ test('plateauAudit: the longest flat stretch before a rise, against the window',
   const a = plateauAudit([late, stuck]);
   assert.deepEqual(a, { windowSteps: 6000, longestFlatBeforeRise: 3200, run: 'late', plateauStops: 1, warning: true });
   assert.equal(plateauAudit([stuck]).longestFlatBeforeRise, 0);
+});
+
+test('plateauFollowUp and replacePlateauStops: the plateau-stopped runs retrained without the stop', () => {
+  const rec = (key: string, stopReason: string, finalAccuracy: number, bestAccuracy: number, steps: number): ResultRecord =>
+    ({ key, stopReason, finalAccuracy, bestAccuracy, steps }) as unknown as ResultRecord;
+  const base = [
+    rec('solved', 'perfect', 1, 1, 800),
+    rec('rises', 'plateau', 0.25, 0.25, 6400),
+    rec('flat', 'plateau', 0.1, 0.104, 6200),
+    rec('wiggle', 'plateau', 0.2, 0.2, 7000),
+    rec('not-retrained', 'plateau', 0.3, 0.3, 6600),
+    rec('budget', 'steps', 0.5, 0.5, 12000),
+  ];
+  const later = [
+    rec('rises', 'perfect', 1, 1, 9000),
+    rec('flat', 'steps', 0.1, 0.108, 12000), // +0.004 best: within δ, not a rise
+    rec('wiggle', 'steps', 0.19, 0.21, 12000), // best +0.01: a rise, though the final is lower
+    rec('solved', 'perfect', 0.9, 0.9, 800), // never used: the base record did not plateau
+  ];
+  const f = plateauFollowUp(base, later);
+  assert.deepEqual([f.plateauStopped, f.retrained, f.rose, f.solved], [4, 3, 2, 1]);
+  assert.deepEqual(f.cells.map((c) => [c.key, c.rose, c.solved]), [['rises', true, true], ['flat', false, false], ['wiggle', true, false]]);
+  assert.deepEqual(f.cells[0].before, { accuracy: 0.25, steps: 6400 });
+  assert.deepEqual(f.cells[0].after, { accuracy: 1, steps: 9000, stopReason: 'perfect' });
+  assert.equal(plateauFollowUp(base, later, { minDelta: 0.02 }).rose, 1, 'δ is a parameter');
+  const merged = replacePlateauStops(base, later);
+  assert.deepEqual(merged.map((r) => [r.key, r.stopReason, r.steps]), [
+    ['solved', 'perfect', 800], ['rises', 'perfect', 9000], ['flat', 'steps', 12000], ['wiggle', 'steps', 12000],
+    ['not-retrained', 'plateau', 6600], ['budget', 'steps', 12000],
+  ]);
+  assert.deepEqual(plateauFollowUp(base, []), { plateauStopped: 4, retrained: 0, cells: [], rose: 0, solved: 0 });
 });

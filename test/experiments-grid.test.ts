@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { configHash, expandGrid, parseOnly, parseShard, stableJson } from '../lib/experiments/grid.js';
+import { budgetLabel, configHash, expandGrid, parseOnly, parseShard, stableJson } from '../lib/experiments/grid.js';
 import { formatEta, progressReporter } from '../lib/experiments/progress.js';
 import { compactLossCurve, decodeRecord, thin, type ResultRecord } from '../lib/experiments/record.js';
 import { toyExperiment } from '../lib/experiments/toy.js';
@@ -87,6 +87,25 @@ test('--steps and --budget-factor: every cell\'s budget, a new config hash, a fo
   assert.throws(() => expandGrid(e, 'full', { steps: 100, budgetFactor: 2 }), /--steps and --budget-factor cannot be used together; give one/);
   assert.throws(() => expandGrid(e, 'full', { steps: 0 }), /--steps must be a positive integer; got 0/);
   assert.throws(() => expandGrid(e, 'full', { budgetFactor: -1 }), /--budget-factor must be a positive number; got -1/);
+});
+
+test('--no-plateau: the plateau stop removed from every cell, a new config hash, <scale>-noplateau (with a budget: <scale>-steps<N>-noplateau)', () => {
+  const e = grid({ seed: [0, 1] }, {
+    cell: (p) => ({ task: { kind: 'toy', seed: Number(p.seed) }, model: { kind: 'transformer', width: 8 }, trainer: { steps: 800, plateau: { window: 3, minDelta: 0.01 } }, seed: Number(p.seed) }),
+  });
+  const own = expandGrid(e, 'full');
+  const off = expandGrid(e, 'full', { noPlateau: true });
+  const offLonger = expandGrid(e, 'full', { noPlateau: true, steps: 2000 });
+  assert.deepEqual(off.map((c) => [c.spec.trainer.plateau, c.spec.trainer.steps]), [[undefined, 800], [undefined, 800]]);
+  assert.deepEqual(own.map((c) => c.spec.trainer.plateau), [{ window: 3, minDelta: 0.01 }, { window: 3, minDelta: 0.01 }]);
+  assert.deepEqual([own[0].budget, off[0].budget, offLonger[0].budget, offLonger[0].spec.trainer.steps], [undefined, 'noplateau', 'steps2000-noplateau', 2000]);
+  assert.equal(off[0].key, own[0].key);
+  assert.notEqual(off[0].configHash, own[0].configHash);
+  assert.equal(budgetLabel({ budgetFactor: 2, noPlateau: true }), 'x2-noplateau');
+  const keys = expandGrid(e, 'full', { keys: new Set(['seed=1']) });
+  assert.deepEqual(keys.map((c) => [c.key, c.index]), [['seed=1', 0]], 'keys filter before indexing, so shares stay balanced');
+  const without = grid({ seed: [0] });
+  assert.throws(() => expandGrid(without, 'smoke', { noPlateau: true }), /--no-plateau: experiment '\S+' \(smoke\) has no plateau stop in cell seed=0, so there is none to turn off/);
 });
 
 test('shards are disjoint and together complete', () => {

@@ -437,6 +437,30 @@ test('the plateau stop: a grid that asks for it ends cells whose accuracy stoppe
   assert.deepEqual(r.spec.trainer.plateau, { window: 2, minDelta: 0.99 });
 });
 
+test('--no-plateau --only-stopped plateau retrains exactly the cells the plateau stop ended, without it, under <scale>-noplateau', async () => {
+  await initBackend(backend);
+  const out = fresh();
+  const experiment = toyExperiment({ seeds: 2, mechanisms: ['dot-product'], steps: { smoke: 40 }, evalEvery: 5, plateau: { window: 2, minDelta: 0.99 } });
+  await assert.rejects(runExperiment(experiment, { scale: 'smoke', out, noPlateau: true, onlyStopped: 'plateau' }), /--only-stopped: no records of 'toy' in \S+smoke to choose cells from/);
+  // The grid's own folder has a record for seed 0 only (ended by the plateau stop at step 15).
+  await runExperiment(experiment, { scale: 'smoke', out, only: { seed: ['0'] } });
+  const [base] = loadResults(resultDir(out, 'ea', 'toy', 'smoke'), { quiet: true }).records;
+  assert.deepEqual([base.key, base.stopReason, base.steps], ['mechanism=dot-product,seed=0', 'plateau', 15]);
+  const longer = await runExperiment(experiment, { scale: 'smoke', out, noPlateau: true, onlyStopped: 'plateau' });
+  assert.deepEqual([longer.cells, longer.ran], [1, 1], 'seed 1 has no record, so nothing says a plateau stopped it');
+  assert.equal(longer.dir, resultDir(out, 'ea', 'toy', 'smoke', 'noplateau'));
+  const [r] = loadResults(longer.dir, { quiet: true }).records;
+  assert.equal(r.key, base.key);
+  assert.notEqual(r.configHash, base.configHash);
+  assert.equal(r.spec.trainer.plateau, undefined);
+  assert.ok(r.stopReason === 'steps' || r.stopReason === 'perfect', r.stopReason);
+  assert.ok(r.steps > 15, `trained on past the plateau stop (${r.steps} steps)`);
+  assert.deepEqual(r.curve.slice(0, 3), base.curve, 'the same run up to where the plateau stopped it');
+  const none = await runExperiment(experiment, { scale: 'smoke', out, noPlateau: true, onlyStopped: 'steps' });
+  assert.equal(none.cells, 0, 'no record of the grid\'s own ended by its steps');
+  await assert.rejects(runExperiment(toyExperiment({ seeds: 1 }), { scale: 'smoke', out, noPlateau: true }), /--no-plateau: experiment 'toy' \(smoke\) has no plateau stop in cell mechanism=dot-product,seed=0/);
+});
+
 for (const batchSeeds of [1, 2]) test(`SIGKILL of a real run mid-cell (batchSeeds ${batchSeeds}) loses at most the steps since the last checkpoint; the rerun completes to the uninterrupted result`, async () => {
   await initBackend(backend);
   const killed = fresh();

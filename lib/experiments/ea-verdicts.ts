@@ -10,6 +10,8 @@
  *   eaClaims(input)           the claims table: claim, evidence, verdict, and the rule that gave it
  *   verdictChanges(a, b)      which verdicts differ between two data sets (800 steps → convergence)
  *   plateauAudit(records)     whether the solved runs ever sat flat as long as the plateau window
+ *   plateauFollowUp(a, b)     the plateau-stopped runs against the same cells retrained without the stop
+ *   replacePlateauStops(a, b) the records with those retrained runs in place of the stopped ones
  *
  * Verdict rules read intervals (95 % unless set): two mechanisms differ in a rung only when their
  * intervals do not overlap (the share at 100 %) or the paired difference's interval lies beyond the
@@ -479,4 +481,56 @@ export function plateauAudit(records: readonly ResultRecord[]): PlateauAudit {
     }
   }
   return { windowSteps, longestFlatBeforeRise: longest, run, plateauStops, warning: windowSteps !== null && longest >= windowSteps / 2 };
+}
+
+export interface PlateauFollowUpCell {
+  key: string;
+  /** Final accuracy and steps when the plateau stop ended the run. */
+  before: { accuracy: number; steps: number };
+  /** The same cell trained without the plateau stop. */
+  after: { accuracy: number; steps: number; stopReason: string };
+  /** Best accuracy rose by more than minDelta after the plateau stop's point. */
+  rose: boolean;
+  /** Reached 100 % without the stop. */
+  solved: boolean;
+}
+
+export interface PlateauFollowUp {
+  /** Plateau-stopped cells of the base records, and how many of them have a record without the stop. */
+  plateauStopped: number;
+  retrained: number;
+  cells: PlateauFollowUpCell[];
+  /** Retrained cells whose best accuracy rose, and those that reached 100 %. */
+  rose: number;
+  solved: number;
+}
+
+/**
+ * The plateau-stopped runs of `base` against the same cells retrained without the stop
+ * (`ea run … --no-plateau --only-stopped plateau`): how many rose later, how many reached 100 %.
+ */
+export function plateauFollowUp(base: readonly ResultRecord[], withoutStop: readonly ResultRecord[], { minDelta = 0.005 }: { minDelta?: number } = {}): PlateauFollowUp {
+  const later = new Map(withoutStop.map((r) => [r.key, r]));
+  const stopped = base.filter((r) => r.stopReason === 'plateau');
+  const cells = stopped.filter((r) => later.has(r.key)).map((r): PlateauFollowUpCell => {
+    const l = later.get(r.key) as ResultRecord;
+    return {
+      key: r.key,
+      before: { accuracy: r.finalAccuracy, steps: r.steps },
+      after: { accuracy: l.finalAccuracy, steps: l.steps, stopReason: l.stopReason },
+      rose: l.bestAccuracy > r.bestAccuracy + minDelta,
+      solved: l.stopReason === 'perfect',
+    };
+  });
+  return { plateauStopped: stopped.length, retrained: cells.length, cells, rose: cells.filter((c) => c.rose).length, solved: cells.filter((c) => c.solved).length };
+}
+
+/**
+ * The records of a plateau-stopped grid with each plateau-stopped cell replaced by its run without
+ * the stop where there is one: the protocol "100 % or the full budget". A cell that ended at 100 % or
+ * its steps would have ended the same way without the stop, so its record stands.
+ */
+export function replacePlateauStops(base: readonly ResultRecord[], withoutStop: readonly ResultRecord[]): ResultRecord[] {
+  const later = new Map(withoutStop.map((r) => [r.key, r]));
+  return base.map((r) => (r.stopReason === 'plateau' ? later.get(r.key) ?? r : r));
 }

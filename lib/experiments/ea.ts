@@ -13,7 +13,11 @@
  *                      rungs N ∈ {8, 16, 24, 32} × b ∈ {3, 4, 6}, so that each mechanism's 100 % frontier
  *                      lies inside the grid. Rungs with a one-key shortcut are flagged in the analysis
  *                      (lib/tasks/ladder-shortcuts.ts), not dropped.
- *   ea-multi-frontier  the same protocol for 2, 4 and 8 rules in one model, N ∈ {8, 16}.
+ *   ea-multi-frontier  the same protocol for 2, 4 and 8 rules in one model, N ∈ {8, 16}, without the
+ *                      plateau stop (100 % or 12 000 steps): ea-frontier's own curves showed rises after
+ *                      flat stretches of up to 5 600 steps, too close to its 6 000-step window. Its
+ *                      plateau-stopped cells are retrained without the stop (`ea run ea-frontier --scale
+ *                      full --no-plateau --only-stopped plateau`, data/ea/ea-frontier/full-noplateau/).
  *
  * Model sizes (quick and full; smoke uses tiny stand-ins with the same names):
  *   small   1 layer,  width 32, 2 heads, feed-forward 128  (~15 k parameters)
@@ -70,9 +74,12 @@ const CONVERGENCE: Record<Scale, { steps: number; evalEvery: number; plateau: { 
 /** Five seeds per cell at full scale: the papers' group reports the best of five. */
 const CONVERGENCE_SEEDS: Record<Scale, number[]> = { smoke: [0], quick: [0, 1], full: [0, 1, 2, 3, 4] };
 
-function convergenceTrainer(scale: Scale, size: Size): CellTrainerArgs {
+function convergenceTrainer(scale: Scale, size: Size, { plateau }: { plateau: boolean }): CellTrainerArgs {
   const c = CONVERGENCE[scale];
-  return { steps: c.steps, evalEvery: c.evalEvery, plateau: c.plateau, learningRate: LEARNING_RATE[size], warmupSteps: Math.min(50, Math.floor(c.steps / 10)), weightDecay: 0.01 };
+  return {
+    steps: c.steps, evalEvery: c.evalEvery, ...(plateau ? { plateau: c.plateau } : {}),
+    learningRate: LEARNING_RATE[size], warmupSteps: Math.min(50, Math.floor(c.steps / 10)), weightDecay: 0.01,
+  };
 }
 
 /** Learning rate per size (pilots: 3e-3 is fine for the 1-layer width-32 model, too fast for width 64). */
@@ -142,7 +149,7 @@ function frontierGrid(scale: Scale): GridDef {
     cell: (p) => ({
       task: { kind: 'ladder', N: p.N as number, a: 1, b: p.b as number, contextLength, batchSize, evalSize, seed: p.seed as number },
       model: model(p.size as Size, scale, p.mechanism as string),
-      trainer: convergenceTrainer(scale, p.size as Size),
+      trainer: convergenceTrainer(scale, p.size as Size, { plateau: true }),
       seed: p.seed as number,
     }),
   };
@@ -160,7 +167,7 @@ function multiFrontierGrid(scale: Scale): GridDef {
     cell: (p) => ({
       task: { kind: 'ladder', N: p.N as number, rules: EA_RULE_SETS[p.rules as string], contextLength, batchSize, evalSize, seed: p.seed as number },
       model: model(p.size as Size, scale, p.mechanism as string),
-      trainer: convergenceTrainer(scale, p.size as Size),
+      trainer: convergenceTrainer(scale, p.size as Size, { plateau: false }),
       seed: p.seed as number,
     }),
   };
@@ -184,7 +191,7 @@ export const EA_EXPERIMENTS: readonly Experiment[] = Object.freeze([
   },
   {
     name: 'ea-multi-frontier', paper: 'ea',
-    description: 'EA vs DPA at convergence (100 %, a plateau or 12 000 steps; five seeds) with 2, 4 and 8 ladder rules in one model, N = 8 and 16.',
+    description: 'EA vs DPA at convergence (100 % or 12 000 steps, no plateau stop; five seeds) with 2, 4 and 8 ladder rules in one model, N = 8 and 16.',
     scales: perScale(multiFrontierGrid),
   },
 ]);

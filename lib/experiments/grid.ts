@@ -8,8 +8,9 @@
  * `--seeds n` replaces the 'seed' axis by 0..n−1; `--only axis=value` keeps the matching cells
  * (several values of one axis: either; several axes: all); `--shard k/n` keeps cells with
  * index ≡ k−1 (mod n), so the n shards are disjoint and together complete (all given the same options).
- * `--steps N` gives every cell N optimizer steps, `--budget-factor x` ⌈x · its steps⌉; either changes
- * the spec (so the config hash) and files the records under `<scale>-<budget label>`.
+ * `--steps N` gives every cell N optimizer steps, `--budget-factor x` ⌈x · its steps⌉, `--no-plateau`
+ * turns the plateau stop off; each changes the spec (so the config hash) and files the records under
+ * `<scale>-<budget label>` (e.g. full-steps12000, full-noplateau, full-x2-noplateau).
  */
 import { createHash } from 'node:crypto';
 import type { AxisValue, Cell, CellSpec, Experiment, GridDef, GridPoint, Scale } from './types.js';
@@ -90,33 +91,43 @@ export interface ExpandOptions {
   steps?: number;
   /** Every cell trains ⌈budgetFactor × its grid's steps⌉ (not with `steps`). */
   budgetFactor?: number;
+  /** Turn the grid's plateau stop off: cells train to 100 % or their steps (the grid must have a plateau stop). */
+  noPlateau?: boolean;
+  /** Keep only the cells with these keys (before sharding, so shares stay balanced); e.g. those a plateau stopped. */
+  keys?: ReadonlySet<string>;
 }
 
 /**
- * The label of a changed budget ('steps40000' for steps 40000, 'x10' for factor 10, 'x0.5'), or
- * undefined for the grid's own; errors name the option and what is allowed.
+ * The label of a changed budget ('steps40000' for steps 40000, 'x10' for factor 10, 'x0.5', with
+ * '-noplateau' or alone 'noplateau' when the plateau stop is off), or undefined for the grid's own;
+ * errors name the option and what is allowed.
  */
-export function budgetLabel(options: Pick<ExpandOptions, 'steps' | 'budgetFactor'>): string | undefined {
+export function budgetLabel(options: Pick<ExpandOptions, 'steps' | 'budgetFactor' | 'noPlateau'>): string | undefined {
   const { steps, budgetFactor } = options;
   if (steps !== undefined && budgetFactor !== undefined) throw new Error('--steps and --budget-factor cannot be used together; give one');
+  const parts: string[] = [];
   if (steps !== undefined) {
     if (!Number.isInteger(steps) || steps < 1) throw new Error(`--steps must be a positive integer; got ${steps}`);
-    return `steps${steps}`;
+    parts.push(`steps${steps}`);
   }
   if (budgetFactor !== undefined) {
     if (!(budgetFactor > 0) || !Number.isFinite(budgetFactor)) throw new Error(`--budget-factor must be a positive number; got ${budgetFactor}`);
-    return `x${budgetFactor}`;
+    parts.push(`x${budgetFactor}`);
   }
-  return undefined;
+  if (options.noPlateau) parts.push('noplateau');
+  return parts.length ? parts.join('-') : undefined;
 }
 
 /** A cell's spec with the budget of `options` (warm-up steps beyond the new budget are cut to it). */
 function withBudget(spec: CellSpec, options: ExpandOptions): CellSpec {
-  if (options.steps === undefined && options.budgetFactor === undefined) return spec;
-  const grid = spec.trainer.steps ?? 1000;
-  const steps = options.steps ?? Math.ceil((options.budgetFactor as number) * grid);
-  const trainer = { ...spec.trainer, steps };
-  if (trainer.warmupSteps !== undefined && trainer.warmupSteps > steps) trainer.warmupSteps = steps;
+  if (options.steps === undefined && options.budgetFactor === undefined && !options.noPlateau) return spec;
+  const trainer = { ...spec.trainer };
+  if (options.steps !== undefined || options.budgetFactor !== undefined) {
+    const steps = options.steps ?? Math.ceil((options.budgetFactor as number) * (spec.trainer.steps ?? 1000));
+    trainer.steps = steps;
+    if (trainer.warmupSteps !== undefined && trainer.warmupSteps > steps) trainer.warmupSteps = steps;
+  }
+  if (options.noPlateau) delete trainer.plateau;
   return { ...spec, trainer };
 }
 
@@ -186,7 +197,11 @@ export function expandGrid(experiment: Experiment, scale: Scale, options: Expand
   for (const point of points) {
     if (grid.where && !grid.where(point)) continue;
     if (options.only && !Object.entries(options.only).every(([a, vs]) => vs.includes(String(point[a])))) continue;
+    if (options.keys && !options.keys.has(cellKey(names, point))) continue;
     let spec: CellSpec;
+    if (options.noPlateau && !grid.cell(point).trainer.plateau) {
+      throw new Error(`--no-plateau: experiment '${experiment.name}' (${scale}) has no plateau stop in cell ${cellKey(names, point)}, so there is none to turn off`);
+    }
     try {
       spec = withBudget(grid.cell(point), options);
     } catch (err) {

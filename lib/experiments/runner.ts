@@ -21,6 +21,10 @@
  * its checksum, or was made by a different config (changed experiment definition) is reported and its
  * cell is run again. Several processes can share a grid (`shard`; `ea run --workers`).
  *
+ * `onlyStopped: 'plateau'` with `noPlateau` retrains, without the plateau stop, exactly the cells whose
+ * record in the grid's own folder (same budget, plateau on) was ended by the plateau stop — to see
+ * whether the stop cut runs short (`ea run … --no-plateau --only-stopped plateau`).
+ *
  * ```ts
  * const summary = await runExperiment(getExperiment('ea-single'), { scale: 'quick', seeds: 3, out: '/tmp/r' });
  * summary.ran; summary.skipped; summary.dir;
@@ -36,12 +40,12 @@ import { createModel, type ModelSpec } from '../models/registry.js';
 import { readCheckpoint, type Checkpoint, type EvalRecord } from '../train/checkpoint.js';
 import { recommendedParallelism } from '../bench/workers.js';
 import { trainBatched } from '../train/batched.js';
-import { train, type CheckpointEvent, type EvalEvent, type StepEvent, type TrainerArgs, type TrainResult } from '../train/trainer.js';
+import { train, type CheckpointEvent, type EvalEvent, type StepEvent, type StopReason, type TrainerArgs, type TrainResult } from '../train/trainer.js';
 import { budgetLabel, expandGrid, stableJson, type ExpandOptions } from './grid.js';
 import { measure } from './measures.js';
 import { compactLossCurve, evalCurve, sealRecord, type MeasureResult, type ResultRecord } from './record.js';
 import {
-  checkpointPath, defaultDataDir, modelPath, readRecord, recordPath, removeStaleTempFiles, resultDir, writeRecord, type ResultProblem,
+  checkpointPath, defaultDataDir, modelPath, readRecord, readResults, recordPath, removeStaleTempFiles, resultDir, writeRecord, type ResultProblem,
 } from './store.js';
 import { createTaskSource, type TaskSource } from './tasks.js';
 import type { Cell, CellSpec, Experiment, Scale } from './types.js';
@@ -74,6 +78,11 @@ export interface RunOptions extends ExpandOptions {
   checkpointEveryMs?: number;
   /** Progress events (see `RunEvent`). */
   onEvent?(event: RunEvent): void;
+  /**
+   * Only the cells whose record in the grid's own folder (this budget with the plateau stop on, i.e.
+   * without `noPlateau`) ended this way; with `noPlateau`, 'plateau' retrains what the plateau stop ended.
+   */
+  onlyStopped?: StopReason;
 }
 
 export type RunEvent =
@@ -142,11 +151,24 @@ function finished(cell: Cell, dir: string, problems: ResultProblem[]): boolean {
 
 /** What a run would do: its cells, those still to run, and the reported files (nothing is trained or written). */
 export function planRun(experiment: Experiment, options: RunOptions): { dir: string; cells: Cell[]; todo: Cell[]; problems: ResultProblem[] } {
-  const cells = expandGrid(experiment, options.scale, options);
+  const cells = expandGrid(experiment, options.scale, options.onlyStopped ? { ...options, keys: stoppedKeys(experiment, options) } : options);
   const dir = resultDir(options.out ?? defaultDataDir(), experiment.paper, experiment.name, options.scale, budgetLabel(options));
   const problems: ResultProblem[] = [];
   const todo = options.rerun ? cells : cells.filter((c) => !finished(c, dir, problems));
   return { dir, cells, todo, problems };
+}
+
+export const STOP_REASONS: readonly StopReason[] = ['steps', 'perfect', 'plateau'];
+
+/** Keys of the cells whose record in the grid's own folder (plateau stop on) ended by `options.onlyStopped`. */
+function stoppedKeys(experiment: Experiment, options: RunOptions): Set<string> {
+  const reason = options.onlyStopped as StopReason;
+  if (!STOP_REASONS.includes(reason)) throw new Error(`--only-stopped must be one of ${STOP_REASONS.join(', ')}; got '${reason}'`);
+  const base = resultDir(options.out ?? defaultDataDir(), experiment.paper, experiment.name, options.scale, budgetLabel({ ...options, noPlateau: false }));
+  const own = new Map(expandGrid(experiment, options.scale, { ...options, noPlateau: false, shard: undefined }).map((c) => [c.key, c.configHash]));
+  const records = readResults(base).records.map((r) => r.record).filter((r) => own.get(r.key) === r.configHash);
+  if (records.length === 0) throw new Error(`--only-stopped: no records of '${experiment.name}' in ${base} to choose cells from; run the grid there first`);
+  return new Set(records.filter((r) => r.stopReason === reason).map((r) => r.key));
 }
 
 /** Runs `experiment` at `options.scale`; see the file comment. */
