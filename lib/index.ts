@@ -59,6 +59,7 @@ export * from './experiments/measures.js';
 export * from './experiments/runner.js';
 export * from './experiments/progress.js';
 export * from './experiments/results.js';
+export * from './experiments/notebook-data.js';
 export * from './experiments/registry.js';
 export * from './experiments/toy.js';
 export { EA_EXPERIMENTS, EA_MECHANISMS, EA_RULE_SETS } from './experiments/ea.js';
@@ -67,6 +68,7 @@ export { COG_EXPERIMENTS, lmAttention } from './experiments/cog.js';
 // ea analysis (notebook 01: claims with intervals, frontier, grid completeness, run timing, query–key geometry, figures)
 export * from './experiments/ea-analysis.js';
 export * from './experiments/ea-verdicts.js';
+export * from './experiments/ea-cost.js';
 export * from './experiments/statistics.js';
 export * from './plots/ladder.js';
 // ts analysis (notebook 02: model summaries, IARC copy sources, attention on them, cisformer position similarity)

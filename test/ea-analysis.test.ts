@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { attentionRule } from '../lib/attention/registry.js';
 import { causalMask } from '../lib/attention/rule.js';
 import {
-  angleHistogram, attendedAngleSummary, attentionMap, offsetProfile, gridCompleteness, ladderFrontier, queryKeyGeometry, runTiming,
+  angleHistogram, attendedAngleSummary, attentionMap, offsetProfile, gridCompleteness, queryKeyGeometry, runTiming,
   type QueryKeyGeometry,
 } from '../lib/experiments/ea-analysis.js';
 import type { ResultRecord } from '../lib/experiments/record.js';
@@ -16,34 +16,6 @@ import { disposeParams, initParams } from '../lib/models/params.js';
 import { Transformer } from '../lib/models/transformer.js';
 import { assertClose, testBackends } from './helpers.js';
 
-const row = (mechanism: string, b: number, N: number, seed: number, solved: boolean): Record<string, string | number> =>
-  ({ mechanism, b, N, seed, stepsToPerfect: solved ? 100 : Number.NaN });
-
-test('ladderFrontier: the last solved N before the first unsolved one, all seeds or any seed', () => {
-  const rows = [
-    // EA, b = 2: solved at 8 and 12 by every seed, at 16 by one seed of two.
-    row('EA', 2, 8, 0, true), row('EA', 2, 8, 1, true), row('EA', 2, 12, 0, true), row('EA', 2, 12, 1, true),
-    row('EA', 2, 16, 0, true), row('EA', 2, 16, 1, false),
-    // DPA, b = 2: 8 not solved by seed 1, 12 solved by both (a hole: the frontier stops before it).
-    row('DPA', 2, 12, 0, true), row('DPA', 2, 12, 1, true), row('DPA', 2, 8, 0, true), row('DPA', 2, 8, 1, false),
-    // DPA, b = 4: nothing solved.
-    row('DPA', 4, 8, 0, false),
-  ];
-  const all = ladderFrontier(rows, { groupBy: ['mechanism'], within: 'b', along: 'N' });
-  const pick = (f: typeof all, m: string, b: number): (typeof all)[number] => f.find((r) => r.mechanism === m && r.b === b) as (typeof all)[number];
-  assert.equal(all.length, 3);
-  assert.equal(pick(all, 'EA', 2).frontier, 12);
-  assert.deepEqual(pick(all, 'EA', 2).solved, [8, 12]);
-  assert.deepEqual(pick(all, 'EA', 2).values, [8, 12, 16]);
-  assert.equal(pick(all, 'DPA', 2).frontier, null);
-  assert.deepEqual(pick(all, 'DPA', 2).solved, [12]);
-  assert.equal(pick(all, 'DPA', 4).frontier, null);
-  const any = ladderFrontier(rows, { groupBy: ['mechanism'], within: 'b', along: 'N', require: 'any' });
-  assert.equal(pick(any, 'EA', 2).frontier, 16);
-  assert.equal(pick(any, 'DPA', 2).frontier, 12);
-  assert.throws(() => ladderFrontier(rows, { groupBy: ['size'], along: 'N' }), /no column 'size'/);
-  assert.throws(() => ladderFrontier(rows, { groupBy: ['mechanism'], along: 'N', require: 'most' as 'all' }), /require must be 'all' or 'any'/);
-});
 
 test('gridCompleteness: found, missing and extra keys against the experiment grid', () => {
   // ea-single at smoke: dot-product and expressive, size small, N 8, b 2, seed 0.
@@ -69,6 +41,11 @@ test('runTiming: span from first start to last finish, overlapping cells counted
   assert.equal(t.firstStart, '2026-01-01T00:00:00.000Z');
   assert.equal(t.lastFinish, '2026-01-01T00:01:30.000Z');
   assert.deepEqual(t.backends, ['tensorflow (tfjs 4.22.0)', 'wasm (tfjs 4.22.0)']);
+  assert.deepEqual([t.machines, t.engines], [['not recorded: 4'], ['not recorded: 4']], 'records from before the cpu and engine fields');
+  const newer = (cpu: string, simd: string[], lanes: number): ResultRecord => ({ ...rec('00:00', '00:10'), host: { node: 'v20', platform: 'linux', arch: 'x64', cpus: 2, cpu, simd }, engine: { name: 'eager', lanes } }) as unknown as ResultRecord;
+  const m = runTiming([newer('AMD EPYC', ['avx2', 'fma'], 5), newer('AMD EPYC', ['avx2', 'fma'], 5), newer('Intel Xeon', ['avx2', 'fma', 'avx512f'], 1), rec('00:00', '00:01')]);
+  assert.deepEqual(m.machines, ['AMD EPYC (avx2, fma): 2', 'Intel Xeon (avx2, fma, avx512f): 1', 'not recorded: 1']);
+  assert.deepEqual(m.engines, ['eager, 5 lanes stacked: 2', 'eager, one model: 1', 'not recorded: 1']);
   assert.equal(runTiming([]).cells, 0);
 });
 

@@ -5,7 +5,10 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { compareMechanisms, eaClaims, frontierEstimate, plateauAudit, plateauFollowUp, replacePlateauStops, rungRules, verdictChanges, type Claim } from '../lib/experiments/ea-verdicts.js';
+import {
+  claimsTable, compareMechanisms, comparisonTable, eaClaims, frontierEstimate, frontierTable, plateauAudit, plateauFollowUp, replacePlateauStops, rungRules, verdictChanges, type Claim,
+} from '../lib/experiments/ea-verdicts.js';
+import { solvedShareFigure } from '../lib/plots/ladder.js';
 import type { ResultRecord } from '../lib/experiments/record.js';
 
 type Row = Record<string, string | number>;
@@ -17,6 +20,7 @@ const row = (mechanism: string, size: string, N: number, b: number, seed: number
   ({ mechanism, size, N, b, seed, finalAccuracy: acc, stepsToPerfect: acc === 1 ? 400 : Number.NaN, stopReason: acc === 1 ? 'perfect' : 'plateau', parameterCount: 1000 });
 /** Five seeds with these accuracies. */
 const seeds = (mechanism: string, size: string, N: number, b: number, accs: number[]): Row[] => accs.map((a, s) => row(mechanism, size, N, b, s, a));
+const rungText = (r: Record<string, string | number | boolean>): string => `${r.size} ${r.N} ${r.b}`;
 const multiRow = (mechanism: string, rules: string, seed: number, acc: number): Row =>
   ({ mechanism, size: 'small', N: 16, rules, seed, finalAccuracy: acc, stepsToPerfect: acc === 1 ? 800 : Number.NaN, stopReason: 'steps', parameterCount: 2000 });
 
@@ -190,4 +194,68 @@ test('plateauFollowUp and replacePlateauStops: the plateau-stopped runs retraine
     ['not-retrained', 'plateau', 6600], ['budget', 'steps', 12000],
   ]);
   assert.deepEqual(plateauFollowUp(base, []), { plateauStopped: 4, retrained: 0, cells: [], rose: 0, solved: 0 });
+});
+
+test('the notebook\'s tables and the solved-share figure show the comparisons\' numbers', () => {
+  const rows = [
+    ...seeds(EA, 'small', 16, 4, [1, 1, 1, 1, 1]), ...seeds(DPA, 'small', 16, 4, [0.25, 0.25, 0.25, 0.25, 0.25]),
+    ...seeds(EA, 'small', 8, 4, [1, 1, 1, 1, 1]), ...seeds(DPA, 'small', 8, 4, [1, 1, 0.5, 1, 1]),
+    ...seeds(EA, 'small', 24, 4, [0.1, 0.1, 0.1]),
+  ];
+  const cmps = compareMechanisms(rows, { cellKeys: ['size', 'N', 'b'] });
+  const t = comparisonTable(cmps, 'c');
+  assert.equal(t.caption, 'c');
+  assert.equal(t.rows.length, 3);
+  const r16 = t.rows.find((r) => r[0] === 'small, N = 16, b = 4') as (string | number)[];
+  const col = (name: string): number => t.columns.indexOf(name);
+  assert.equal(r16[col('EA at 100 %')], '5/5 [0.57, 1.00]');
+  assert.equal(r16[col('DPA at 100 %')], '0/5 [0.00, 0.43]');
+  assert.equal(r16[col('EA − DPA (paired)')], '+0.750 [+0.750, +0.750]');
+  assert.equal(r16[col('p')], '0.063', 'exact sign-flip p = 2/32');
+  assert.equal(r16[col('verdict')], 'EA reaches 100 % more often');
+  assert.equal(r16[col('DPA runs ended')], '5 plateau');
+  const r24 = t.rows.find((r) => r[0] === 'small, N = 24, b = 4') as (string | number)[];
+  assert.deepEqual([r24[col('DPA at 100 %')], r24[col('EA − DPA (paired)')], r24[col('verdict')]], ['—', '—', 'undecided'], 'one mechanism missing');
+  assert.deepEqual(t.rows.map((r) => r[0]), ['small, N = 8, b = 4', 'small, N = 16, b = 4', 'small, N = 24, b = 4'], 'rungs in coordinate order, N numerically');
+  const sized = compareMechanisms([...seeds(EA, 'medium', 8, 4, [1]), ...seeds(EA, 'small', 16, 4, [1]), ...seeds(EA, 'small', 8, 6, [1]), ...seeds(EA, 'small', 8, 4, [1])], { cellKeys: ['size', 'N', 'b'] });
+  assert.deepEqual(sized.map((c) => rungText(c.rung)), ['small 8 4', 'small 8 6', 'small 16 4', 'medium 8 4'], 'small before medium, then N, then b');
+  const f = frontierTable(frontierEstimate(rows, { within: 'b', along: 'N' }));
+  const fr = (m: string): (string | number)[] => f.rows.find((r) => String(r[0]).includes(m)) as (string | number)[];
+  assert.deepEqual(fr(EA).slice(1, 5), ['16', '[16, 16]', '16', 'yes'], 'EA: solved 8 and 16, not 24');
+  assert.deepEqual(fr(DPA).slice(1, 7), ['8', '[8, 8]', 'below 8', 'yes', '—', '24'], 'DPA: 16 trained and unsolved, so the frontier is 8 (inside); no DPA row at 24');
+  const before: Claim[] = [{ id: 'at-least-as-good', claim: 'x', evidence: '', verdict: 'undecided', rule: '' }];
+  const after = eaClaims({ single: rows, multi: [] });
+  const c = claimsTable(before, after);
+  assert.equal(c.rows.length, after.length);
+  assert.deepEqual(c.rows[0].slice(1, 4), ['undecided', after[0].verdict, after[0].verdict === 'undecided' ? 'no' : 'yes']);
+  assert.equal(c.rows[1][1], 'not measured', 'a claim the earlier data did not judge');
+  const fig = solvedShareFigure({ title: 't', comparisons: cmps });
+  const ea16 = fig.data.find((d) => String(d.name).startsWith('EA'));
+  assert.ok(ea16, fig.data.map((d) => d.name).join(', '));
+  const err = ea16.error_y as { array: number[]; arrayminus: number[]; symmetric: boolean };
+  const ys = ea16.y as number[];
+  assert.deepEqual(ys, [1, 1, 0], 'N = 8, 16, 24 in order');
+  assert.equal(err.symmetric, false);
+  assert.ok(Math.abs(ys[0] - err.arrayminus[0] - 0.566) < 0.001, 'Wilson lower bound of 5/5');
+  assert.equal(err.array[0], 0);
+});
+
+test('frontierEstimate: the walk stops at the first unsolved N (a solved N beyond a hole does not count), best of n and all seeds', () => {
+  const r = (mechanism: string, b: number, N: number, seed: number, solved: boolean): Row =>
+    ({ mechanism, size: 'small', b, N, seed, finalAccuracy: solved ? 1 : 0.5, stepsToPerfect: solved ? 100 : Number.NaN, stopReason: solved ? 'perfect' : 'steps' });
+  const rows = [
+    // EA, b = 2: solved at 8 and 12 by every seed, at 16 by one seed of two.
+    r('EA', 2, 8, 0, true), r('EA', 2, 8, 1, true), r('EA', 2, 12, 0, true), r('EA', 2, 12, 1, true), r('EA', 2, 16, 0, true), r('EA', 2, 16, 1, false),
+    // DPA, b = 2: 8 not solved by seed 1, 12 solved by both (a hole for "all seeds").
+    r('DPA', 2, 12, 0, true), r('DPA', 2, 12, 1, true), r('DPA', 2, 8, 0, true), r('DPA', 2, 8, 1, false),
+    // DPA, b = 4: nothing solved.
+    r('DPA', 4, 8, 0, false),
+  ];
+  const f = frontierEstimate(rows, { groupBy: ['mechanism'], within: 'b', along: 'N' });
+  const pick = (m: string, b: number): (typeof f)[number] => f.find((x) => x.group.mechanism === m && x.group.b === b) as (typeof f)[number];
+  assert.equal(f.length, 3);
+  assert.deepEqual([pick('EA', 2).best, pick('EA', 2).all, pick('EA', 2).values], [16, 12, [8, 12, 16]]);
+  assert.deepEqual([pick('DPA', 2).best, pick('DPA', 2).all, pick('DPA', 2).missing], [12, null, [16]]);
+  assert.deepEqual([pick('DPA', 4).best, pick('DPA', 4).all, pick('DPA', 4).inside], [null, null, true], 'below the first N, and measured: N = 8 was trained and not solved');
+  assert.throws(() => frontierEstimate(rows, { groupBy: ['size', 'depth'], within: 'b', along: 'N' }), /frontierEstimate: no column 'depth'/);
 });

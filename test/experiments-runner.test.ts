@@ -97,6 +97,12 @@ test('run writes one valid record per cell with the documented fields, and leaks
   const pkg = JSON.parse(readFileSync(fileURLToPath(new URL('../package.json', import.meta.url)), 'utf8')) as { version: string };
   assert.equal(r.library.version, pkg.version);
   assert.equal(r.backend.backend, backend);
+  // Where and how: the CPU and its vector extensions (float results differ between AVX2 and AVX-512), the engine and its lanes.
+  assert.equal(typeof r.host.cpu, 'string');
+  assert.ok(Array.isArray(r.host.simd) && r.host.simd.every((f) => ['avx2', 'fma', 'avx512f'].includes(f)), JSON.stringify(r.host.simd));
+  if (process.platform === 'linux' && /\bavx2\b/.test(readFileSync('/proc/cpuinfo', 'utf8'))) assert.ok(r.host.simd?.includes('avx2'));
+  assert.equal(r.engine?.name, 'eager');
+  assert.ok(r.engine!.lanes >= 1);
   assert.equal(r.configHash, expandGrid(experiment, 'smoke').find((c) => c.key === r.key)!.configHash);
   assert.deepEqual(r.coords, { mechanism: 'expressive', seed: 1 });
   assert.equal(r.steps, 8);

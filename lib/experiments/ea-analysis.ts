@@ -1,12 +1,12 @@
 /**
- * Analysis helpers for notebook 01 (EA vs DPA on the complexity ladder): which cells are solved, the
- * "100 % frontier", whether a results directory is complete, how long the run took, and the geometry
- * of query–key pairs inside a trained transformer (does EA attend through antiparallel matches?).
+ * Analysis helpers for notebook 01 (EA vs DPA on the complexity ladder): which cells are solved,
+ * whether a results directory is complete, how long the run took, and the geometry of query–key pairs
+ * inside a trained transformer (does EA attend through antiparallel matches?). The 100 % frontier with
+ * its uncertainty is `frontierEstimate` (ea-verdicts.ts).
  *
  * ```ts
  * const rows = ea.resultRows(ea.loadExperimentResults('ea-single').records);
- * ea.ladderFrontier(rows, { groupBy: ['mechanism', 'size'], within: 'b', along: 'N' });
- * //  [{ mechanism: 'expressive', size: 'small', b: 2, frontier: 16, solved: [8, 12, 16], ... }, ...]
+ * ea.gridCompleteness('ea-single', 'full', records);               // { expected, found, missing, extra }
  * const geometry = ea.queryKeyGeometry(model, params, tokens);   // per layer: cos θ, score, weight per pair
  * ea.attendedAngleSummary(geometry[0], { queryMask });            // attention mass on parallel / orthogonal / antiparallel keys
  * ```
@@ -26,66 +26,6 @@ type Scalar = number | string | boolean;
 export function isSolved(row: Record<string, Scalar>): boolean {
   const s = row.stepsToPerfect;
   return typeof s === 'number' && Number.isFinite(s);
-}
-
-export interface FrontierArgs {
-  /** Columns that identify a curve, e.g. ['mechanism', 'size']. */
-  groupBy: readonly string[];
-  /** A further column held fixed along the frontier, e.g. 'b' (optional). */
-  within?: string;
-  /** The numeric complexity column the frontier runs along, e.g. 'N'. */
-  along: string;
-  /** 'all': every seed of a cell must be solved (default); 'any': best of n, one seed is enough. */
-  require?: 'all' | 'any';
-}
-
-export interface FrontierRow {
-  [column: string]: Scalar | number[] | number | null;
-  /** The largest value of `along` such that this and every smaller value are solved; null if even the smallest is not. */
-  frontier: number | null;
-  /** Values of `along` that are solved (under `require`), ascending. */
-  solved: number[];
-  /** All values of `along` present, ascending. */
-  values: number[];
-}
-
-/**
- * The "100 % frontier" per group: along the complexity axis `along` (ascending), the last value before
- * the first unsolved one. A cell (a value of `along` in a group) is solved when all its rows (seeds)
- * are solved, or any of them with `require: 'any'`.
- */
-export function ladderFrontier(rows: readonly Record<string, Scalar>[], args: FrontierArgs): FrontierRow[] {
-  const need = args.require ?? 'all';
-  if (need !== 'all' && need !== 'any') throw new Error(`require must be 'all' or 'any'; got ${JSON.stringify(need)}`);
-  const keys = [...args.groupBy, ...(args.within ? [args.within] : [])];
-  for (const k of [...keys, args.along]) {
-    if (rows.length && !(k in rows[0])) throw new Error(`ladderFrontier: no column '${k}'; columns are ${Object.keys(rows[0]).join(', ')}`);
-  }
-  const groups = new Map<string, { keys: Record<string, Scalar>; cells: Map<number, boolean[]> }>();
-  for (const row of rows) {
-    const id = JSON.stringify(keys.map((k) => row[k]));
-    let g = groups.get(id);
-    if (!g) groups.set(id, (g = { keys: Object.fromEntries(keys.map((k) => [k, row[k]])), cells: new Map() }));
-    const v = Number(row[args.along]);
-    if (!Number.isFinite(v)) throw new Error(`ladderFrontier: column '${args.along}' must be numeric; got ${JSON.stringify(row[args.along])}`);
-    const list = g.cells.get(v) ?? [];
-    list.push(isSolved(row));
-    g.cells.set(v, list);
-  }
-  return [...groups.values()].map((g) => {
-    const values = [...g.cells.keys()].sort((a, b) => a - b);
-    const ok = (v: number): boolean => {
-      const s = g.cells.get(v) as boolean[];
-      return need === 'all' ? s.every(Boolean) : s.some(Boolean);
-    };
-    const solved = values.filter(ok);
-    let frontier: number | null = null;
-    for (const v of values) {
-      if (!ok(v)) break;
-      frontier = v;
-    }
-    return { ...g.keys, frontier, solved, values };
-  });
 }
 
 export interface GridCompleteness {
@@ -123,11 +63,22 @@ export interface RunTiming {
   /** Distinct backends ('tensorflow (tfjs 4.22.0)') and hosts ('linux x64, 2 cpus, node v20…'). */
   backends: string[];
   hosts: string[];
+  /** Distinct CPUs with their vector extensions ('AMD EPYC (avx2, fma)'), 'not recorded' for older records, with counts. */
+  machines: string[];
+  /** Distinct engines with counts ('eager, 5 lanes stacked: 120'), 'not recorded' for older records. */
+  engines: string[];
+}
+
+/** Distinct values with their counts, most frequent first: 'x: 3'. */
+function counted(values: readonly string[]): string[] {
+  const n = new Map<string, number>();
+  for (const v of values) n.set(v, (n.get(v) ?? 0) + 1);
+  return [...n.entries()].sort((a, b) => b[1] - a[1]).map(([v, k]) => `${v}: ${k}`);
 }
 
 /** Wall time, backend and host of a set of records (e.g. both EA experiments of one full run). */
 export function runTiming(records: readonly ResultRecord[]): RunTiming {
-  if (records.length === 0) return { cells: 0, firstStart: '', lastFinish: '', spanMs: 0, busyMs: 0, backends: [], hosts: [] };
+  if (records.length === 0) return { cells: 0, firstStart: '', lastFinish: '', spanMs: 0, busyMs: 0, backends: [], hosts: [], machines: [], engines: [] };
   const intervals = records.map((r) => [Date.parse(r.startedAt), Date.parse(r.finishedAt)] as [number, number]).sort((a, b) => a[0] - b[0]);
   let busy = 0;
   let [from, to] = intervals[0];
@@ -151,6 +102,8 @@ export function runTiming(records: readonly ResultRecord[]): RunTiming {
     busyMs: busy,
     backends: uniq(records.map((r) => `${r.backend.backend} (tfjs ${r.backend.tfjs}${r.backend.tensorflow ? `, TensorFlow ${r.backend.tensorflow}` : ''})`)),
     hosts: uniq(records.map((r) => `${r.host.platform} ${r.host.arch}, ${r.host.cpus} cpus, node ${r.host.node}`)),
+    machines: counted(records.map((r) => (r.host.cpu ? `${r.host.cpu} (${r.host.simd?.length ? r.host.simd.join(', ') : 'no avx2'})` : 'not recorded'))),
+    engines: counted(records.map((r) => (r.engine ? `${r.engine.name}, ${r.engine.lanes === 1 ? 'one model' : `${r.engine.lanes} lanes stacked`}` : 'not recorded'))),
   };
 }
 

@@ -12,6 +12,7 @@
  *   plateauAudit(records)     whether the solved runs ever sat flat as long as the plateau window
  *   plateauFollowUp(a, b)     the plateau-stopped runs against the same cells retrained without the stop
  *   replacePlateauStops(a, b) the records with those retrained runs in place of the stopped ones
+ *   comparisonTable, frontierTable, claimsTable   the notebook's tables from the above
  *
  * Verdict rules read intervals (95 % unless set): two mechanisms differ in a rung only when their
  * intervals do not overlap (the share at 100 %) or the paired difference's interval lies beyond the
@@ -128,7 +129,26 @@ function checkColumns(rows: readonly Row[], columns: readonly string[], who: str
   }
 }
 
-/** Per rung, both mechanisms side by side (see the file comment). Rungs with rows of only one mechanism get null for the other. */
+/** Known orders of text coordinates: model sizes small → large, rule sets by size, mechanisms as in EA_MECHANISMS. */
+const TEXT_ORDER: Record<string, readonly string[]> = { size: ['small', 'medium'], rules: Object.keys(EA_RULE_SETS), mechanism: [DPA, EA] };
+
+/** Orders rows of coordinates key by key: numbers ascending, known text in its order (TEXT_ORDER), other text alphabetically. */
+function byCoordinates(keys: readonly string[]): (x: Row, y: Row) => number {
+  const rank = (k: string, v: Scalar): number => (TEXT_ORDER[k]?.indexOf(String(v)) ?? -1);
+  return (x, y) => {
+    for (const k of keys) {
+      const [a, b] = [x[k], y[k]];
+      if (a === b) continue;
+      if (typeof a === 'number' && typeof b === 'number') return a - b;
+      const [ra, rb] = [rank(k, a), rank(k, b)];
+      if (ra !== rb && ra >= 0 && rb >= 0) return ra - rb;
+      return String(a).localeCompare(String(b), 'en', { numeric: true });
+    }
+    return 0;
+  };
+}
+
+/** Per rung, both mechanisms side by side (see the file comment), rungs in coordinate order. Rungs with rows of only one mechanism get null for the other. */
 export function compareMechanisms(rows: readonly Row[], args: CompareArgs): RungComparison[] {
   const a = resolveArgs(args);
   const T = args.contextLength ?? 32;
@@ -140,7 +160,8 @@ export function compareMechanisms(rows: readonly Row[], args: CompareArgs): Rung
     if (!g) rungs.set(id, (g = { rung: Object.fromEntries(args.cellKeys.map((k) => [k, r[k]])), rows: [] }));
     g.rows.push(r);
   }
-  return [...rungs.values()].map(({ rung, rows: here }) => {
+  const order = byCoordinates(args.cellKeys);
+  return [...rungs.values()].sort((x, y) => order(x.rung, y.rung)).map(({ rung, rows: here }) => {
     const of = (m: string): Row[] => here.filter((r) => r.mechanism === m);
     const dpaRows = of(DPA);
     const eaRows = of(EA);
@@ -216,7 +237,8 @@ export function frontierEstimate(rows: readonly Row[], args: FrontierEstimateArg
     if (!Number.isFinite(v)) throw new Error(`frontierEstimate: column '${args.along}' must be numeric; got ${JSON.stringify(r[args.along])}`);
     g.cells.set(v, [...(g.cells.get(v) ?? []), isSolved(r)]);
   }
-  return [...groups.values()].map(({ group, cells }) => {
+  const order = byCoordinates([...groupBy, args.within]);
+  return [...groups.values()].sort((x, y) => order(x.group, y.group)).map(({ group, cells }) => {
     const values = valuesOf(group[args.within]);
     const missing = values.filter((v) => !cells.has(v));
     const has = (v: number): boolean => cells.has(v);
@@ -533,4 +555,51 @@ export function plateauFollowUp(base: readonly ResultRecord[], withoutStop: read
 export function replacePlateauStops(base: readonly ResultRecord[], withoutStop: readonly ResultRecord[]): ResultRecord[] {
   const later = new Map(withoutStop.map((r) => [r.key, r]));
   return base.map((r) => (r.stopReason === 'plateau' ? later.get(r.key) ?? r : r));
+}
+
+/** Table arguments (`showTable`). */
+export interface VerdictTable {
+  columns: string[];
+  rows: (string | number)[][];
+  caption?: string;
+}
+
+const rungVerdict = (c: RungComparison): string => (c.solvedSeparated ? `${c.solvedSeparated.toUpperCase()} reaches 100 % more often`
+  : c.accuracy === 'tie' ? 'tie' : c.accuracy === 'undecided' ? 'undecided' : `${c.accuracy.toUpperCase()} more accurate`);
+const stops = (s: MechanismSummary | null): string => (s ? Object.entries(s.stopReasons).map(([k, n]) => `${n} ${k}`).join(', ') : '—');
+const steps = (s: MechanismSummary | null): string => (s && Number.isFinite(s.stepsToPerfect) ? String(Math.round(s.stepsToPerfect)) : '—');
+const iv = (s: MechanismSummary | null, k: 'mean' | 'best'): string => (s ? formatInterval(s[k]) : '—');
+
+/** One row per rung: seeds at 100 % (Wilson), mean and best accuracy (bootstrap), the paired difference and test, the rung's verdict, mean steps to 100 % of the solved seeds. */
+export function comparisonTable(cmps: readonly RungComparison[], caption?: string): VerdictTable {
+  return {
+    columns: ['rung', 'EA at 100 %', 'DPA at 100 %', 'EA mean', 'DPA mean', 'EA best', 'DPA best', 'EA − DPA (paired)', 'p', 'verdict',
+      'EA steps to 100 %', 'DPA steps to 100 %', 'shortcut share', 'EA runs ended', 'DPA runs ended'],
+    rows: cmps.map((c) => [rungName(c.rung), formatShare(c.ea), formatShare(c.dpa), iv(c.ea, 'mean'), iv(c.dpa, 'mean'), iv(c.ea, 'best'), iv(c.dpa, 'best'),
+      c.paired.n ? formatDifference(c.paired) : '—', c.paired.n ? c.paired.p.toFixed(3) : '—', rungVerdict(c), steps(c.ea), steps(c.dpa),
+      c.shortcutShare ? c.shortcutShare.toFixed(2) : '0', stops(c.ea), stops(c.dpa)]),
+    ...(caption ? { caption } : {}),
+  };
+}
+
+const frontierText = (v: number | null, values: readonly number[]): string => (v === null ? `below ${values[0]}` : v === values.at(-1) ? `≥ ${v} (grid end)` : String(v));
+
+/** One row per size × mechanism × `within` value: the best-of-n frontier with its interval, the all-seeds frontier, whether it lies inside the grid. */
+export function frontierTable(estimates: readonly FrontierEstimate[], caption?: string): VerdictTable {
+  return {
+    columns: ['group', 'best of n', '95 % interval', 'all seeds', 'inside the grid', 'left out (shortcut)', 'missing'],
+    rows: estimates.map((f) => [rungName(f.group), frontierText(f.best, f.values), `[${frontierText(f.interval[0], f.values)}, ${frontierText(f.interval[1], f.values)}]`,
+      frontierText(f.all, f.values), f.inside ? 'yes' : 'no', f.excluded.join(', ') || '—', f.missing.join(', ') || '—']),
+    ...(caption ? { caption } : {}),
+  };
+}
+
+/** The claims at convergence beside their verdicts on the earlier data, with evidence and rule. */
+export function claimsTable(before: readonly Claim[], after: readonly Claim[], caption?: string): VerdictTable {
+  const changes = verdictChanges(before, after);
+  return {
+    columns: ['claim', 'verdict (800 steps)', 'verdict (convergence)', 'changed', 'evidence (convergence)', 'rule'],
+    rows: after.map((c, i) => [c.claim, changes[i].before, c.verdict, changes[i].changed ? 'yes' : 'no', c.evidence, c.rule]),
+    ...(caption ? { caption } : {}),
+  };
 }

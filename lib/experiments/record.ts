@@ -62,7 +62,10 @@ export interface ResultRecord {
   task: { kind: string; config: Record<string, unknown>; labelNames: string[]; vocabSize: number; contextLength: number };
   library: { name: string; version: string };
   backend: BackendInfo;
-  host: { node: string; platform: string; arch: string; cpus: number };
+  /** Where it ran; cpu and simd (the vector extensions that change float results: avx2, fma, avx512f) since 0.2.0's long runs. */
+  host: { node: string; platform: string; arch: string; cpus: number; cpu?: string; simd?: string[] };
+  /** Which engine trained it: the eager engine, one model ('lanes' 1) or seeds stacked into one (lanes > 1). Absent in older records. */
+  engine?: { name: 'eager'; lanes: number };
   /** Optimizer steps taken and the budget. */
   steps: number;
   maxSteps: number;

@@ -429,7 +429,7 @@ export async function runGroup(cells: readonly Cell[], ctx: CellContext, trainer
         if (s.status === 'rejected' && !diverged) outcomes[i] = { error: message(s.reason) };
         else if (result?.stopReason === 'stopped' && ctx.signal?.aborted) outcomes[i] = 'stopped';
         else {
-          outcomes[i] = await finishCell(cells[i], ctx, model, tasks[i] as TaskSource, result, diverged, evals[k], measures[k], startedAt);
+          outcomes[i] = await finishCell(cells[i], ctx, model, tasks[i] as TaskSource, result, diverged, evals[k], measures[k], startedAt, replicas.length);
           rmSync(checkpointPath(ctx.dir, cells[i].key), { force: true });
         }
       } catch (err) {
@@ -465,10 +465,21 @@ function initialMeasures(model: SequenceModel, spec: CellSpec): MeasureResult[] 
   return measures;
 }
 
+let simd: string[] | undefined;
+/** The CPU's vector extensions that change float results (Linux: from /proc/cpuinfo; elsewhere empty). */
+export function cpuSimd(): string[] {
+  if (simd) return simd;
+  let flags: string[] = [];
+  try {
+    flags = (/^flags\s*:(.*)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? '').trim().split(/\s+/);
+  } catch { /* not Linux */ }
+  return (simd = ['avx2', 'fma', 'avx512f'].filter((f) => flags.includes(f)));
+}
+
 /** Measures the trained model, keeps it if asked, and writes the cell's record. */
 async function finishCell(
   cell: Cell, ctx: CellContext, model: SequenceModel, task: TaskSource, result: TrainResult | undefined, diverged: string | undefined,
-  evals: EvalRecord[], measures: MeasureResult[], startedAt: string,
+  evals: EvalRecord[], measures: MeasureResult[], startedAt: string, lanes: number,
 ): Promise<{ record: ResultRecord; path: string }> {
   const { spec } = cell;
   const finishedAt = new Date().toISOString();
@@ -495,7 +506,8 @@ async function finishCell(
     },
     library: libraryVersion(),
     backend: { ...info },
-    host: { node: process.version, platform: process.platform, arch: process.arch, cpus: cpus().length },
+    host: { node: process.version, platform: process.platform, arch: process.arch, cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', simd: cpuSimd() },
+    engine: { name: 'eager', lanes },
     steps, maxSteps: spec.trainer.steps ?? 1000,
     stopReason: diverged ? 'diverged' : (result as TrainResult).stopReason,
     ...(diverged ? { error: diverged } : {}),

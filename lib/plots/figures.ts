@@ -58,8 +58,10 @@ export interface LineSeries {
   y: readonly number[];
   /** Half-width of a shaded band around y (e.g. the std over seeds), same length as y. */
   spread?: readonly number[];
-  /** Error bars instead of a band. */
+  /** Error bars instead of a band: above y (and below, unless errorYMinus is given). */
   errorY?: readonly number[];
+  /** Error bars below y, for asymmetric intervals (e.g. Wilson). */
+  errorYMinus?: readonly number[];
   /** Defaults to ruleColor(name, index). */
   color?: string;
   dash?: 'solid' | 'dash' | 'dot' | 'dashdot';
@@ -107,7 +109,7 @@ export function lineFigure(args: LineFigureArgs): PlotlyFigure {
       type: 'scatter', mode: s.mode ?? 'lines', name: s.name, x: [...s.x], y: [...s.y], legendgroup: s.name,
       line: { color, dash: s.dash ?? 'solid', width: 2 }, marker: { color, size: 6 },
       ...(s.text ? { text: [...s.text], hovertemplate: '%{text}<extra>%{fullData.name}</extra>' } : {}),
-      ...(s.errorY ? { error_y: { type: 'data', array: [...s.errorY], visible: true, color } } : {}),
+      ...(s.errorY ? { error_y: { type: 'data', array: [...s.errorY], ...(s.errorYMinus ? { symmetric: false, arrayminus: [...s.errorYMinus] } : {}), visible: true, color } } : {}),
     });
   });
   const layout = baseLayout(args.title, args.xTitle, args.yTitle, args.height ? { height: args.height } : {});

@@ -1,15 +1,16 @@
 /**
  * Figures for notebook 01 (EA vs DPA on the complexity ladder): a sweep figure with one panel per
  * model size (mean over seeds as lines, every seed as a dot), and a grid of attention maps with one
- * shared color scale.
+ * shared color scale; the share of seeds at 100 % per rung with Wilson intervals (`solvedShareFigure`).
  *
  * ```ts
  * ea.show(ea.sweepFigure({ title: 'Accuracy', rows, x: 'N', metric: 'finalAccuracy', color: 'mechanism', dash: 'b', panel: 'size' }));
  * ea.show(ea.attentionGridFigure({ title: 'Attention', tokens, maps: [{ title: 'EA, head 0', z }, ...], columns: 2 }));
  * ```
  */
+import type { MechanismSummary, RungComparison } from '../experiments/ea-verdicts.js';
 import type { PlotlyFigure, PlotlyTrace } from './display.js';
-import { baseLayout, ruleColor, ruleLabel, withAlpha } from './figures.js';
+import { baseLayout, lineFigure, ruleColor, ruleLabel, withAlpha, type LineSeries } from './figures.js';
 
 type Scalar = number | string | boolean;
 
@@ -171,4 +172,39 @@ export function attentionGridFigure(args: AttentionGridArgs): PlotlyFigure {
   layout.height = args.height ?? 420 * rowsN;
   layout.margin = { l: 80, r: 20, t: 80, b: 60 };
   return { data, layout, config: { responsive: true, displaylogo: false } };
+}
+
+export interface SolvedShareFigureArgs {
+  title: string;
+  /** Rung comparisons (`compareMechanisms`) of one model size. */
+  comparisons: readonly RungComparison[];
+  /** The numeric rung coordinate on the x axis. Default 'N'. */
+  along?: string;
+  /** The rung coordinate that makes one line per value (line style). Default 'b'. */
+  line?: string;
+}
+
+const DASH_STYLES = ['solid', 'dash', 'dot', 'dashdot'] as const;
+
+/** Share of seeds at 100 % against complexity, one line per mechanism × `line` value, Wilson 95 % intervals as error bars. */
+export function solvedShareFigure(args: SolvedShareFigureArgs): PlotlyFigure {
+  const along = args.along ?? 'N';
+  const line = args.line ?? 'b';
+  const lines = [...new Set(args.comparisons.map((c) => c.rung[line]))]
+    .sort((a, b) => (typeof a === 'number' && typeof b === 'number' ? a - b : String(a).localeCompare(String(b), 'en', { numeric: true })));
+  const series: LineSeries[] = [];
+  for (const [mi, m] of (['dpa', 'ea'] as const).entries()) {
+    lines.forEach((v, li) => {
+      const points = args.comparisons.filter((c) => c.rung[line] === v && c[m]).sort((a, b) => Number(a.rung[along]) - Number(b.rung[along]));
+      const s = points.map((c) => c[m] as MechanismSummary);
+      const rule = m === 'ea' ? 'expressive' : 'dot-product';
+      series.push({
+        name: `${ruleLabel(rule)}, ${line} = ${String(v)}`, color: ruleColor(rule), dash: DASH_STYLES[li % DASH_STYLES.length], mode: 'lines+markers',
+        x: points.map((c) => Number(c.rung[along]) + (mi - 0.5) * 0.3), y: s.map((x) => x.solved.estimate),
+        errorY: s.map((x) => x.solved.hi - x.solved.estimate), errorYMinus: s.map((x) => x.solved.estimate - x.solved.lo),
+        text: s.map((x, i) => `${along} = ${points[i].rung[along]}: ${x.solvedSeeds}/${x.seeds.length} seeds at 100 %`),
+      });
+    });
+  }
+  return lineFigure({ title: args.title, xTitle: along, yTitle: 'share of seeds at 100 % (Wilson 95 %)', series, yRange: [-0.05, 1.05] });
 }
