@@ -29,6 +29,10 @@ let warnedNativeMissing = false;
 
 /** Element-wise |a − e| ≤ atol + rtol·|e|, with a message naming the first offending index. */
 export function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, what: string, rtol = 1e-5, atol = 1e-7): void {
+  // A number has no length: compared as arrays, two numbers would pass whatever they are.
+  for (const [name, v] of [['actual', actual], ['expected', expected]] as const) {
+    if (v === null || typeof v !== 'object' || !Number.isInteger(v.length)) throw new TypeError(`${what}: assertClose takes arrays; ${name} is ${typeof v} ${String(v)} (wrap a number in [ ])`);
+  }
   assert.equal(actual.length, expected.length, `${what}: length ${actual.length} vs expected ${expected.length}`);
   for (let i = 0; i < actual.length; i++) {
     const a = actual[i];
