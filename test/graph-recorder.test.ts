@@ -14,7 +14,7 @@ import { after, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../lib/backend.js';
 import { GraphRecorder } from '../lib/train/graph/recorder.js';
-import { ATTR, loadGraphFunction, writeSavedModel } from '../lib/train/graph/saved-model.js';
+import { ATTR, openGraphFunction, writeSavedModel } from '../lib/train/graph/saved-model.js';
 import { testBackends } from './helpers.js';
 
 const backends = await testBackends();
@@ -61,7 +61,8 @@ test('a loss and its gradients, recorded and run as one graph on new inputs, equ
   const outputs = ['loss', 'grad', 'next'].map((name, k) => ({ name, id: recorder.idOf(result[k]) }));
   const d = dir();
   writeSavedModel(trace, outputs, d);
-  const graph = await loadGraphFunction(d);
+  const graph = openGraphFunction(d, { inputs: ['x', 'w', 'batch'], outputs: ['loss', 'grad', 'next'] });
+  assert.throws(() => graph.run({ x }), /graph inputs missing: w, batch; it takes x, w, batch/);
   // New inputs: the graph must compute with them, not with the recorded values.
   const x2 = tf.randomNormal([4, 3], 0, 1, 'float32', 3);
   const w2 = tf.randomNormal([3, 3], 0, 1, 'float32', 4);
@@ -93,6 +94,7 @@ test('a loss and its gradients, recorded and run as one graph on new inputs, equ
   assert.ok(nativeTensors() <= nativeBefore, `no native tensor left per run (${nativeTensors()} after 50 more runs, ${nativeBefore} before)`);
   tf.dispose([wk, batchTensor]);
   graph.dispose();
+  assert.throws(() => graph.run({ x: x2, w: w2, batch: batchTensor }), /this graph was disposed/);
   tf.dispose([x, w, x2, w2, cached, ...result]);
 });
 

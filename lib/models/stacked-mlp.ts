@@ -12,7 +12,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { activate } from './layers.js';
 import type { MLP } from './mlp.js';
 import type { ParamView, StackedInput, StackedModel } from './stacked.js';
-import { BlockConstants, biasActivation, constantLeftMatMul, dense, groupedLookup, matrixView, oneHotData } from './stacked.js';
+import { BlockConstants, biasActivation, constantLeftMatMul, dense, groupedLookup, hostArray, matrixView, oneHotData } from './stacked.js';
 
 export class StackedMLP implements StackedModel {
   readonly order = 'tb' as const;
@@ -55,7 +55,7 @@ export class StackedMLP implements StackedModel {
     const [w1View, b1] = views;
     const w1All = tf.reshape(w1View, [S, c.contextLength, V, h1]); // [S, T₀, V, h₁]
     const w1 = T === c.contextLength ? w1All : tf.slice(w1All, [0, 0, 0, 0], [S, T, V, h1]); // [S, T, V, h₁]
-    const oneHot = tf.tensor3d(oneHotData(input, V, 'tb'), [S * T, B, V]); // [S·T, B, V]
+    const oneHot = tf.tensor3d(hostArray(input, `tokens one-hot tb ${V}`, (i) => oneHotData(i, V, 'tb')), [S * T, B, V]); // [S·T, B, V]
     const perPosition = groupedLookup(oneHot, tf.reshape(w1, [S * T, V, h1]), S); // [S·T, B, h₁]
     const prefix = constantLeftMatMul(this.prefixMatrix(S, T), tf.reshape(perPosition, [S, T, B * h1])); // [S, T, B·h₁]
     const relu = c.activation === 'relu';

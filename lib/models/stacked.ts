@@ -38,6 +38,31 @@ export interface StackedInput {
   T: number;
   /** Token ids [S, B, T], row-major. */
   tokens: Int32Array;
+  /**
+   * Where the arrays built from the tokens in JavaScript are collected, with the function that
+   * builds each (the graph engine feeds them to a recorded step). Optional: without it they are
+   * just built.
+   */
+  feeds?: HostFeeds;
+}
+
+/** Arrays a forward builds from its input in JavaScript, by name, and how to build them for another input. */
+export class HostFeeds {
+  readonly arrays = new Map<string, Float32Array | Int32Array>();
+  readonly makers = new Map<string, (input: StackedInput) => Float32Array | Int32Array>();
+  /** Builds `name` for `input` with `make`, and remembers both. */
+  add<A extends Float32Array | Int32Array>(name: string, input: StackedInput, make: (input: StackedInput) => A): A {
+    if (this.arrays.has(name)) throw new Error(`HostFeeds: '${name}' was built twice for one input`);
+    const values = make(input);
+    this.arrays.set(name, values);
+    this.makers.set(name, make);
+    return values;
+  }
+}
+
+/** `make(input)`, collected in `input.feeds` when it has one (see StackedInput.feeds). */
+export function hostArray<A extends Float32Array | Int32Array>(input: StackedInput, name: string, make: (input: StackedInput) => A): A {
+  return input.feeds ? input.feeds.add(name, input, make) : make(input);
 }
 
 /** Order of the logit rows of one replica: 'bt' = row b·T + t, 'tb' = row t·B + b (time-major models). */
@@ -119,7 +144,8 @@ export function oneHotData(input: StackedInput, vocab: number, order: RowOrder, 
 
 /** `oneHotData` as a tensor [S, B·T, vocab + positions]. */
 export function oneHotRows(input: StackedInput, vocab: number, order: RowOrder, positions = 0): tf.Tensor3D {
-  return tf.tensor3d(oneHotData(input, vocab, order, positions), [input.S, input.B * input.T, vocab + positions]);
+  const data = hostArray(input, `tokens one-hot ${order} ${vocab}+${positions}`, (i) => oneHotData(i, vocab, order, positions));
+  return tf.tensor3d(data, [input.S, input.B * input.T, vocab + positions]);
 }
 
 // ---------------------------------------------------------------------------------------------------

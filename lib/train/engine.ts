@@ -14,17 +14,23 @@
  * `AdamW.step`'s arithmetic element for element, clipping is `clipByGlobalNorm`'s (the norm summed over
  * the flat buffer). `train()` is this engine with one lane.
  */
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { ParamMap, ParamSpec, SequenceModel } from '../models/model.js';
 import { LSTM } from '../models/lstm.js';
 import { MLP } from '../models/mlp.js';
 import { Transformer } from '../models/transformer.js';
 import type { ParamView, RowOrder, StackedInput, StackedModel } from '../models/stacked.js';
-import { oneHotData, plainViews, replicaSum, replicas, stackedCrossEntropy } from '../models/stacked.js';
+import { HostFeeds, oneHotData, plainViews, replicaSum, replicas, stackedCrossEntropy } from '../models/stacked.js';
 import { StackedLSTM } from '../models/stacked-lstm.js';
 import { StackedMLP } from '../models/stacked-mlp.js';
 import { StackedTransformer } from '../models/stacked-transformer.js';
 import type { AdamWState } from './adamw.js';
+import { GraphRecorder, type TensorMeta } from './graph/recorder.js';
+import { openGraphFunction, savedModelBytes, writeSavedModelBytes, type GraphFunction } from './graph/saved-model.js';
 import type { BatchData } from './data.js';
 
 /**
@@ -194,6 +200,9 @@ export class StackedTrainer {
   private readonly decayMask: tf.Tensor2D; // [1, P]: 1 where the parameter decays
   private readonly keepMask: tf.Tensor2D; // [1, P]: 1 − decayMask
   private readonly anyDecay: boolean;
+  /** Set by useGraph: where recorded steps are written; the graph of the current shape once recorded. */
+  private graphDir: string | undefined;
+  private graph: GraphStepRunner | undefined;
 
   constructor(readonly model: SequenceModel, lanes: LaneInit[]) {
     if (lanes.length === 0) throw new Error('StackedTrainer: needs at least one lane');
@@ -256,6 +265,13 @@ export class StackedTrainer {
    * sequences of their own: they change no real row, add nothing to the loss, and zeros to the sums.
    */
   private inputs(batches: readonly BatchData[]): { input: StackedInput; onehot: tf.Tensor3D; scored: tf.Tensor2D; rows: number } {
+    const a = this.inputArrays(batches);
+    const { S, B, T } = a.input;
+    return { input: a.input, onehot: tf.tensor3d(a.onehot, [S, B * T, this.model.vocabSize]), scored: tf.tensor2d(a.scored, [S, B * T]), rows: a.rows };
+  }
+
+  /** The arrays behind `inputs` (tokens, one-hot targets [S, B′·T, V], scored mask [S, B′·T]); the forward's own arrays are collected in `input.feeds`. */
+  private inputArrays(batches: readonly BatchData[]): { input: StackedInput; onehot: Float32Array; scored: Float32Array; rows: number } {
     const S = batches.length;
     const { batchSize: B, length: T } = batches[0];
     const Bp = paddedRows(B, T);
@@ -276,11 +292,10 @@ export class StackedTrainer {
         }
       }
     });
-    const input: StackedInput = { S, B: Bp, T, tokens };
-    const V = this.model.vocabSize;
+    const input: StackedInput = { S, B: Bp, T, tokens, feeds: new HostFeeds() };
     // Unscored targets may be anything, even out of range: their one-hot row stays empty (as tf.oneHot's).
-    const onehot = tf.tensor3d(oneHotData({ S, B: Bp, T, tokens: targets }, V, order), [S, Bp * T, V]);
-    return { input, onehot, scored: tf.tensor2d(scored, [S, Bp * T]), rows: B };
+    const onehot = oneHotData({ S, B: Bp, T, tokens: targets }, this.model.vocabSize, order);
+    return { input, onehot, scored, rows: B };
   }
 
   /** Per-lane masked cross-entropy [S] and its gradient [S, P] (in the flat layout). Call inside tf.tidy. */
@@ -333,32 +348,117 @@ export class StackedTrainer {
       if (!(c.learningRate >= 0) || !Number.isFinite(c.learningRate)) throw new Error(`lane ${s}: learningRate must be a finite number ≥ 0; got ${c.learningRate}`);
     });
     this.stepCounts = this.stepCounts.map((t) => t + 1);
-    const column = (f: (c: LaneStepSettings, s: number) => number): tf.Tensor2D =>
-      tf.tensor2d(Float32Array.from(settings.map(f)), [S, 1]);
-    const out = tf.tidy(() => {
-      const { losses, g } = this.lossAndGradient(batches, scoredCounts); // [S], [S, P]
+    const arrays = this.stepArrays(batches, scoredCounts, settings);
+    const values = this.graph?.matches(arrays) ? this.graph.run(arrays)
+      : this.graphDir !== undefined ? this.recordStep(arrays, this.graphDir) : this.eagerStep(arrays);
+    return Array.from({ length: S }, (_, s) => ({ loss: values[s], gradNorm: values[S + s] }));
+  }
+
+  /** Everything one step reads from JavaScript, as typed arrays (a graph step is fed exactly these). */
+  private stepArrays(batches: readonly BatchData[], scoredCounts: readonly number[], settings: readonly LaneStepSettings[]): StepArrays {
+    const { input, onehot, scored } = this.inputArrays(batches);
+    const column = (f: (c: LaneStepSettings, s: number) => number): Float32Array => Float32Array.from(settings.map(f));
+    return {
+      input, onehot, scored,
+      counts: Float32Array.from(scoredCounts),
+      maxNorm: column((c) => (c.clipNorm > 0 ? c.clipNorm : Infinity)),
+      beta1: column((c) => c.beta1), oneMinusBeta1: column((c) => 1 - c.beta1),
+      beta2: column((c) => c.beta2), oneMinusBeta2: column((c) => 1 - c.beta2),
+      correction2: column((c, s) => Math.sqrt(1 - c.beta2 ** this.stepCounts[s])),
+      epsilon: column((c) => c.epsilon),
+      decay: this.anyDecay && settings.some((c) => c.weightDecay > 0) ? column((c) => 1 - c.learningRate * c.weightDecay) : null,
+      stepSize: column((c, s) => c.learningRate / (1 - c.beta1 ** this.stepCounts[s])),
+    };
+  }
+
+  /**
+   * One step with tfjs ops, from `a`: per-lane loss and gradient, clipping, AdamW; θ, m, v updated.
+   * Returns [losses (S), gradient norms (S)]. The graph engine records this very function.
+   */
+  private eagerStep(a: StepArrays): Float32Array {
+    const out = this.stepOps(a);
+    const values = out.dataSync() as Float32Array;
+    out.dispose();
+    return values;
+  }
+
+  /** The ops of one step (see eagerStep); returns the [2, S] tensor of losses and gradient norms. */
+  private stepOps(a: StepArrays): tf.Tensor {
+    const S = this.lanes;
+    const col = (x: Float32Array): tf.Tensor2D => tf.tensor2d(x, [S, 1]);
+    return tf.tidy(() => {
+      const { input } = a;
+      const R = input.B * input.T;
+      const onehot = tf.tensor3d(a.onehot, [S, R, this.model.vocabSize]);
+      const scored = tf.tensor2d(a.scored, [S, R]);
+      const counts = tf.tensor1d(a.counts);
+      const { value: losses, grads } = tf.valueAndGrads((theta: tf.Tensor) =>
+        stackedCrossEntropy(this.stacked.forward(this.views(theta), input), onehot, scored, counts))([this.theta]);
+      const g = grads[0]; // [S, P]
       // Clipping per lane, as clipByGlobalNorm (maxNorm 0 = off: the coefficient is exactly 1).
       const norm = tf.sqrt(replicaSum(tf.square(g))); // [S]
-      const maxNorm = tf.tensor1d(Float32Array.from(settings.map((c) => (c.clipNorm > 0 ? c.clipNorm : Infinity))));
-      const coef = tf.reshape(tf.minimum(tf.div(maxNorm, tf.add(norm, 1e-6)), 1), [S, 1]); // [S, 1]
+      const coef = tf.reshape(tf.minimum(tf.div(tf.tensor1d(a.maxNorm), tf.add(norm, 1e-6)), 1), [S, 1]); // [S, 1]
       const clipped = tf.mul(g, coef); // [S, P]
       // AdamW, as AdamW.step.
-      const m = tf.add(tf.mul(column((c) => c.beta1), this.m), tf.mul(column((c) => 1 - c.beta1), clipped)); // [S, P]
-      const v = tf.add(tf.mul(column((c) => c.beta2), this.v), tf.mul(column((c) => 1 - c.beta2), tf.square(clipped))); // [S, P]
-      const denom = tf.add(tf.div(tf.sqrt(v), column((c, s) => Math.sqrt(1 - c.beta2 ** this.stepCounts[s]))), column((c) => c.epsilon)); // [S, P]
-      const decay = this.anyDecay && settings.some((c) => c.weightDecay > 0)
-        ? tf.add(tf.mul(this.decayMask, column((c) => 1 - c.learningRate * c.weightDecay)), this.keepMask) // [S, P]: 1 − lr·wd or 1
-        : undefined;
+      const m = tf.add(tf.mul(col(a.beta1), this.m), tf.mul(col(a.oneMinusBeta1), clipped)); // [S, P]
+      const v = tf.add(tf.mul(col(a.beta2), this.v), tf.mul(col(a.oneMinusBeta2), tf.square(clipped))); // [S, P]
+      const denom = tf.add(tf.div(tf.sqrt(v), col(a.correction2)), col(a.epsilon)); // [S, P]
+      const decay = a.decay ? tf.add(tf.mul(this.decayMask, col(a.decay)), this.keepMask) : undefined; // [S, P]: 1 − lr·wd or 1
       const decayed = decay ? tf.mul(this.theta, decay) : this.theta; // [S, P]
-      const stepSize = column((c, s) => c.learningRate / (1 - c.beta1 ** this.stepCounts[s])); // [S, 1]
-      this.theta.assign(tf.sub(decayed, tf.mul(stepSize, tf.div(m, denom))));
+      this.theta.assign(tf.sub(decayed, tf.mul(col(a.stepSize), tf.div(m, denom))));
       this.m.assign(m);
       this.v.assign(v);
       return tf.stack([losses, norm]); // [2, S]
     });
-    const values = out.dataSync();
+  }
+
+  /**
+   * Runs the training steps of this trainer as one TensorFlow graph each (tfjs-node only; issue 14):
+   * the next step is computed eagerly while its ops are recorded (lib/train/graph/), the recording is
+   * written as a SavedModel under `dir` and opened, and every later step of the same shape is one
+   * session call fed with that step's arrays. A step of another shape (other batch size, weight decay
+   * switched on or off) is recorded anew. `false` goes back to eager steps.
+   */
+  useGraph(enable: boolean | { dir?: string } = true): void {
+    this.graph?.dispose();
+    this.graph = undefined;
+    this.graphDir = enable === false ? undefined : (typeof enable === 'object' && enable.dir) || defaultGraphDir();
+  }
+
+  /** Which engine the steps run on: 'eager', or 'graph' once a step has been recorded. */
+  get engine(): 'eager' | 'graph' {
+    return this.graph ? 'graph' : 'eager';
+  }
+
+  /** A real (eager) step that is also recorded, written and opened as this trainer's graph step. */
+  private recordStep(a: StepArrays, dir: string): Float32Array {
+    this.graph?.dispose();
+    this.graph = undefined;
+    const feeds = stepFeeds(a);
+    const recorder = GraphRecorder.get();
+    const { result: out, trace } = recorder.record(() => this.stepOps(a), {
+      inputs: { theta: this.theta, m: this.m, v: this.v },
+      // The forward's own arrays exist once it has run.
+      feeds: () => ({ ...feeds, ...Object.fromEntries([...(a.input.feeds?.arrays ?? [])].map(([name, v]) => [modelFeedName(name), v])) }),
+    });
+    const outputs = [
+      { name: 'theta', id: recorder.idOf(this.theta) }, { name: 'm', id: recorder.idOf(this.m) }, { name: 'v', id: recorder.idOf(this.v) },
+      { name: 'out', id: recorder.idOf(out) },
+    ];
+    const bytes = savedModelBytes(trace, outputs);
+    const where = join(dir, createHash('sha256').update(bytes).digest('hex').slice(0, 16));
+    if (!existsSync(join(where, 'saved_model.pb'))) writeSavedModelBytes(bytes, where);
+    const makers = [...(a.input.feeds?.makers ?? [])].map(([name, make]) => ({ name: modelFeedName(name), make, meta: trace.feeds.find((f) => f.name === modelFeedName(name))?.meta }));
+    const fn = openGraphFunction(where, { inputs: [...trace.inputs, ...trace.feeds].map((x) => x.name), outputs: outputs.map((o) => o.name) });
+    this.graph = new GraphStepRunner(fn, stepKey(a), makers as { name: string; make: (i: StackedInput) => Float32Array | Int32Array; meta: TensorMeta }[],
+      trace.feeds.map((f) => ({ name: f.name, meta: f.meta })), (o) => {
+        this.theta.assign(o.theta);
+        this.m.assign(o.m);
+        this.v.assign(o.v);
+      }, () => ({ theta: this.theta, m: this.m, v: this.v }));
+    const values = out.dataSync() as Float32Array;
     out.dispose();
-    return Array.from({ length: S }, (_, s) => ({ loss: values[s], gradNorm: values[S + s] }));
+    return values;
   }
 
   /**
@@ -458,4 +558,81 @@ export function paddedRows(B: number, T: number): number {
   let Bp = B;
   while (Bp % 2 !== 0 || (Bp * T) % 8 !== 0) Bp++;
   return Bp;
+}
+
+/** What one training step reads from JavaScript (see StackedTrainer.stepArrays); columns are per lane. */
+interface StepArrays {
+  /** Tokens; the forward collects the arrays it builds from them in input.feeds. */
+  input: StackedInput;
+  onehot: Float32Array; // [S, B′·T, V] one-hot targets
+  scored: Float32Array; // [S, B′·T]
+  counts: Float32Array; // [S] scored positions
+  maxNorm: Float32Array; // [S] clipping threshold (Infinity = off)
+  beta1: Float32Array;
+  oneMinusBeta1: Float32Array;
+  beta2: Float32Array;
+  oneMinusBeta2: Float32Array;
+  correction2: Float32Array; // √(1 − β₂ᵗ)
+  epsilon: Float32Array;
+  /** 1 − lr·wd per lane, or null when no lane decays (then the graph has no decay ops). */
+  decay: Float32Array | null;
+  stepSize: Float32Array; // lr / (1 − β₁ᵗ)
+}
+
+/** The engine's own feeds of a step, by name. */
+function stepFeeds(a: StepArrays): Record<string, Float32Array> {
+  const { input: _input, decay, ...rest } = a;
+  return { ...rest, ...(decay ? { decay } : {}) };
+}
+
+/** A graph node name for an array the forward builds (node names allow letters, digits, '_', '.', '-', '/'). */
+const modelFeedName = (name: string): string => `model_${name.replace(/[^A-Za-z0-9_.-]/g, '_')}`;
+
+/** The shape of a step: a graph serves only steps of its shape. */
+const stepKey = (a: StepArrays): string => `${a.input.S}x${a.input.B}x${a.input.T}${a.decay ? ' decay' : ''}`;
+
+/** Where recorded steps are written by default: one folder per graph (by content hash) in the system's temporary folder. */
+export function defaultGraphDir(): string {
+  return join(tmpdir(), 'expressive-attention-graphs');
+}
+
+/** The recorded step of one shape: feeds the arrays of a step, runs the graph, hands the new θ, m, v back. */
+class GraphStepRunner {
+  constructor(
+    private readonly fn: GraphFunction,
+    private readonly key: string,
+    private readonly makers: readonly { name: string; make: (input: StackedInput) => Float32Array | Int32Array; meta: TensorMeta }[],
+    private readonly feeds: readonly { name: string; meta: TensorMeta }[],
+    private readonly update: (out: Record<string, tf.Tensor>) => void,
+    private readonly state: () => Record<string, tf.Tensor>,
+  ) {}
+
+  matches(a: StepArrays): boolean {
+    return stepKey(a) === this.key;
+  }
+
+  run(a: StepArrays): Float32Array {
+    const own = stepFeeds(a) as Record<string, Float32Array | Int32Array>;
+    for (const m of this.makers) own[m.name] = m.make(a.input);
+    const inputs: Record<string, tf.Tensor> = { ...this.state() };
+    const made: tf.Tensor[] = [];
+    for (const f of this.feeds) {
+      const values = own[f.name];
+      if (!values) throw new Error(`graph step: no array for feed '${f.name}'`);
+      const t = tf.tensor(values, f.meta.shape, f.meta.dtype === 3 ? 'int32' : 'float32');
+      made.push(t);
+      inputs[f.name] = t;
+    }
+    const out = this.fn.run(inputs);
+    tf.dispose(made);
+    this.update(out);
+    tf.dispose([out.theta, out.m, out.v]);
+    const values = out.out.dataSync() as Float32Array;
+    out.out.dispose();
+    return values;
+  }
+
+  dispose(): void {
+    this.fn.dispose();
+  }
 }

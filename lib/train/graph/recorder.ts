@@ -62,8 +62,11 @@ export interface Trace {
 export interface RecordArgs {
   /** Tensors that exist before the call and are inputs of the graph (placeholders), by name. */
   inputs?: Record<string, tf.Tensor>;
-  /** JavaScript arrays the call turns into tensors that are inputs of the graph, by name (matched by identity). */
-  feeds?: Record<string, ArrayBufferView>;
+  /**
+   * JavaScript arrays the call turns into tensors that are inputs of the graph, by name (matched by
+   * identity); a function is called after the call, for arrays the call itself builds.
+   */
+  feeds?: Record<string, ArrayBufferView> | (() => Record<string, ArrayBufferView>);
 }
 
 interface Binding {
@@ -159,7 +162,7 @@ export class GraphRecorder {
     } finally {
       this.recording = null;
     }
-    const feedArrays = Object.entries(args.feeds ?? {});
+    const feedArrays = Object.entries((typeof args.feeds === 'function' ? args.feeds() : args.feeds) ?? {});
     const feeds = feedArrays.map(([name, values]) => {
       const ids = [...recording.made].filter(([, v]) => v === values).map(([id]) => id);
       if (ids.length === 0) throw new Error(`GraphRecorder.record: feed '${name}' was never made into a tensor during the call (pass the very array given to tf.tensor)`);

@@ -10,7 +10,7 @@
  * The protocol buffers are written with the message classes tfjs-node ships for reading SavedModels
  * (google-protobuf, `@tensorflow/tfjs-node/dist/proto/api_pb.js`): no encoder of our own.
  */
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -176,30 +176,65 @@ export function savedModelBytes(trace: Trace, outputs: readonly GraphOutput[]): 
 
 /** Writes the trace as a SavedModel directory (saved_model.pb and an empty variables/), atomically. */
 export function writeSavedModel(trace: Trace, outputs: readonly GraphOutput[], dir: string): void {
-  const bytes = savedModelBytes(trace, outputs);
-  const tmp = join(dirname(dir), `.${Date.now()}-${process.pid}.tmp`);
+  writeSavedModelBytes(savedModelBytes(trace, outputs), dir);
+}
+
+/**
+ * Writes saved_model.pb bytes as a SavedModel directory, atomically (a reader never sees half a
+ * model). An existing model in `dir` is replaced; when another process wins a race to the same
+ * (content-addressed) folder, its copy is kept.
+ */
+export function writeSavedModelBytes(bytes: Uint8Array, dir: string): void {
+  mkdirSync(dirname(dir), { recursive: true });
+  const tmp = join(dirname(dir), `.${Date.now()}-${process.pid}-${Math.random().toString(36).slice(2)}.tmp`);
   mkdirSync(join(tmp, 'variables'), { recursive: true });
   writeFileSync(join(tmp, 'saved_model.pb'), bytes);
   rmSync(dir, { recursive: true, force: true });
-  renameSync(tmp, dir);
+  try {
+    renameSync(tmp, dir);
+  } catch (err) {
+    rmSync(tmp, { recursive: true, force: true });
+    if (!existsSync(join(dir, 'saved_model.pb'))) throw err;
+  }
 }
 
 /** A SavedModel graph loaded into tfjs-node: one session call per `run`. */
 export interface GraphFunction {
+  /** Input and output names (the trace's inputs and feeds; the outputs given to writeSavedModel). */
+  readonly inputs: readonly string[];
+  readonly outputs: readonly string[];
   run(inputs: Record<string, tf.Tensor>): Record<string, tf.Tensor>;
   dispose(): void;
 }
 
-interface TfjsNode {
-  node: { loadSavedModel(dir: string, tags: string[], signature: string): Promise<{ predict(x: Record<string, tf.Tensor>): unknown; dispose(): void }> };
+interface SessionBackend {
+  loadSavedModelMetaGraph(path: string, tags: string): number;
+  runSavedModel(id: number, inputs: tf.Tensor[], infos: { name: string; tfDtype: string }[], outputs: string[]): tf.Tensor[];
+  deleteSavedModel(id: number): void;
 }
 
-/** Loads a SavedModel written by writeSavedModel. */
-export async function loadGraphFunction(dir: string): Promise<GraphFunction> {
-  const node = require('@tensorflow/tfjs-node') as TfjsNode;
-  const model = await node.node.loadSavedModel(dir, ['serve'], 'serving_default');
+/** Opens a SavedModel written by writeSavedModel (synchronously: no await inside a training step). */
+export function openGraphFunction(dir: string, names: { inputs: readonly string[]; outputs: readonly string[] }): GraphFunction {
+  if (tf.getBackend() !== 'tensorflow') throw new Error(`graphs run on the tensorflow (tfjs-node) backend; the active backend is '${tf.getBackend()}'`);
+  const backend = tf.backend() as unknown as SessionBackend;
+  const id = backend.loadSavedModelMetaGraph(dir, 'serve');
+  // tfDtype only matters to tfjs-node for uint8 and int64 inputs, which these graphs do not have.
+  const infos = names.inputs.map((n) => ({ name: `in_${n}:0`, tfDtype: 'DT_FLOAT' }));
+  const outputNames = names.outputs.map((n) => `out_${n}:0`);
+  let open = true;
   return {
-    run: (inputs) => model.predict(inputs) as Record<string, tf.Tensor>,
-    dispose: () => model.dispose(),
+    inputs: [...names.inputs],
+    outputs: [...names.outputs],
+    run(inputs: Record<string, tf.Tensor>): Record<string, tf.Tensor> {
+      if (!open) throw new Error('this graph was disposed');
+      const missing = names.inputs.filter((n) => !(n in inputs));
+      if (missing.length) throw new Error(`graph inputs missing: ${missing.join(', ')}; it takes ${names.inputs.join(', ')}`);
+      const out = backend.runSavedModel(id, names.inputs.map((n) => inputs[n]), infos, outputNames);
+      return Object.fromEntries(names.outputs.map((n, i) => [n, out[i]]));
+    },
+    dispose(): void {
+      if (open) backend.deleteSavedModel(id);
+      open = false;
+    },
   };
 }
