@@ -34,7 +34,7 @@ import { attachToParent, fromWire, isPoolWorker, runWorkerPool, workerEventSink,
 import { formatEta, progressReporter } from './experiments/progress.js';
 import { EXPERIMENTS, experimentsOf, getExperiment } from './experiments/registry.js';
 import { planRun, runExperiment, STOP_REASONS, type RunEvent, type RunOptions, type RunSummary } from './experiments/runner.js';
-import type { StopReason } from './train/trainer.js';
+import { ENGINES, type Engine, type StopReason } from './train/trainer.js';
 import { defaultDataDir, type ResultProblem } from './experiments/store.js';
 import { EXPERIMENT_TASK_KINDS } from './experiments/tasks.js';
 import { PAPERS, SCALES, type Cell, type Experiment, type Scale } from './experiments/types.js';
@@ -63,6 +63,7 @@ const RUN_OPTIONS = {
   steps: { type: 'string' },
   'budget-factor': { type: 'string' },
   'no-plateau': { type: 'boolean', default: false },
+  engine: { type: 'string' },
   'only-stopped': { type: 'string' },
   'stop-after': { type: 'string' },
   'checkpoint-every': { type: 'string' },
@@ -128,6 +129,10 @@ Options:
                              Either changes the cells' config hash and files the records apart, under
                              <scale>-steps<N> or <scale>-x<x> (e.g. data/ts/ts-models/full-steps40000/), so
                              results of different budgets never mix.
+  --engine eager|graph       how each training step runs: eager (tfjs ops, the default) or graph (tfjs-node:
+                             the first step is recorded, later ones run as one TensorFlow graph each; the same
+                             numbers within the bound in README). Not part of a cell's config; records say which
+                             engine made them
   --no-plateau               turn the grid's plateau stop off: cells train to 100 % or their steps (records
                              under <scale>-noplateau, or e.g. <scale>-steps24000-noplateau)
   --only-stopped REASON      only the cells whose record in the grid's own folder (plateau stop on) ended by
@@ -154,7 +159,7 @@ Ctrl-C or SIGTERM.`,
 Runs every experiment of <paper> (${PAPERS.join(', ')}) in turn, as \`ea run\` does (with several workers,
 each runs its share of every experiment in turn).
 
-Options: --scale, --seeds, --shard, --steps, --budget-factor, --stop-after, --checkpoint-every, --out,
+Options: --scale, --seeds, --shard, --steps, --budget-factor, --engine, --stop-after, --checkpoint-every, --out,
 --backend, --rerun, --workers, --batch-seeds, --dry-run, --help (see \`ea run --help\`).`,
   bench: BENCH_HELP,
   help: 'Usage: ea help [command]',
@@ -186,6 +191,12 @@ function positiveOf(option: string, text: string | undefined): number | undefine
   const n = Number(text);
   if (!/^\d+$/.test(text) || n < 1) throw new UsageError(`--${option} must be a positive integer; got '${text}'`);
   return n;
+}
+
+function engineOf(text: string | undefined): Engine | undefined {
+  if (text === undefined) return undefined;
+  if (!(ENGINES as readonly string[]).includes(text)) throw new UsageError(`--engine must be one of ${ENGINES.join(', ')}; got '${text}'`);
+  return text as Engine;
 }
 
 function stopReasonOf(text: string | undefined): StopReason | undefined {
@@ -530,7 +541,7 @@ async function run(args: string[], io: CliIO): Promise<number> {
 }
 
 type RunValues = { scale: string; seeds?: string; out?: string; rerun: boolean; backend?: string; 'batch-seeds'?: string;
-  steps?: string; 'budget-factor'?: string; 'checkpoint-every'?: string; 'no-plateau'?: boolean; 'only-stopped'?: string };
+  steps?: string; 'budget-factor'?: string; 'checkpoint-every'?: string; 'no-plateau'?: boolean; 'only-stopped'?: string; engine?: string };
 
 /** The RunOptions that `run` and `reproduce` share, checked one by one (--only and --shard are checked with the grid). */
 function runOptionsOf(values: RunValues): RunOptions {
@@ -539,17 +550,17 @@ function runOptionsOf(values: RunValues): RunOptions {
     out: values.out, batchSeeds: positiveOf('batch-seeds', values['batch-seeds']), steps: positiveOf('steps', values.steps),
     budgetFactor: numberOf('budget-factor', values['budget-factor']),
     checkpointEveryMs: durationOf('checkpoint-every', values['checkpoint-every'], true),
-    noPlateau: values['no-plateau'], onlyStopped: stopReasonOf(values['only-stopped']),
+    noPlateau: values['no-plateau'], onlyStopped: stopReasonOf(values['only-stopped']), engine: engineOf(values.engine),
   };
 }
 
 /** The options every worker gets as they were given (the others are set per worker; --stop-after is the parent's). */
 function commonArgs(values: RunValues): string[] {
-  const given = (option: 'seeds' | 'out' | 'steps' | 'budget-factor' | 'checkpoint-every' | 'only-stopped'): string[] =>
+  const given = (option: 'seeds' | 'out' | 'steps' | 'budget-factor' | 'checkpoint-every' | 'only-stopped' | 'engine'): string[] =>
     values[option] !== undefined ? [`--${option}`, values[option] as string] : [];
   return [
     '--scale', values.scale, ...given('seeds'), ...given('out'), ...given('steps'), ...given('budget-factor'), ...given('checkpoint-every'),
-    ...given('only-stopped'), ...(values['no-plateau'] ? ['--no-plateau'] : []), ...(values.rerun ? ['--rerun'] : []),
+    ...given('only-stopped'), ...given('engine'), ...(values['no-plateau'] ? ['--no-plateau'] : []), ...(values.rerun ? ['--rerun'] : []),
   ];
 }
 

@@ -70,7 +70,8 @@ test('help: the main text and each command', async () => {
   assert.match(runHelp, /--no-plateau [\s\S]*<scale>-noplateau[\s\S]*--only-stopped REASON [\s\S]*\(plateau, steps, perfect\)/);
   assert.match(runHelp, /--checkpoint-every DURATION [\s\S]*default 5m/);
   assert.match(runHelp, /Exit codes: 0 done, 1 some cells failed, 2 bad usage, 75 stopped by --stop-after, 130 stopped by\s+Ctrl-C or SIGTERM/);
-  assert.match((await ea('reproduce', '--help')).stdout, /--steps, --budget-factor, --stop-after, --checkpoint-every/);
+  assert.match((await ea('reproduce', '--help')).stdout, /--steps, --budget-factor, --engine, --stop-after, --checkpoint-every/);
+  assert.match(runHelp, /--engine eager\|graph [\s\S]*one TensorFlow graph each[\s\S]*records say which\s+engine made them/);
 });
 
 test('durations: 2h30m, 90m, 45s, 1.5h; 0 only where allowed', () => {
@@ -186,6 +187,7 @@ test('usage errors: exit code 2 and a message listing the allowed values', async
     [['run', EXPERIMENT_NAMES[0], '--budget-factor', 'ten'], /--budget-factor must be a positive number; got 'ten'/],
     [['run', EXPERIMENT_NAMES[0], '--budget-factor', '0'], /--budget-factor must be a positive number; got '0'/],
     [['reproduce', 'ea', '--steps', '100', '--budget-factor', '2'], /--steps and --budget-factor cannot be used together; give one/],
+    [['run', EXPERIMENT_NAMES[0], '--engine', 'xla'], /--engine must be one of eager, graph; got 'xla'/],
     [['run', 'ea-frontier', '--only-stopped', 'bored'], /--only-stopped must be one of steps, perfect, plateau; got 'bored'/],
     [['run', 'ea-single', '--no-plateau'], /--no-plateau: experiment 'ea-single' \(quick\) has no plateau stop in cell /],
     [['run', 'ea-frontier', '--scale', 'full', '--out', join(root, 'nothing-here'), '--no-plateau', '--only-stopped', 'plateau'], /--only-stopped: no records of 'ea-frontier' in \S+full to choose cells from; run the grid there first/],

@@ -443,6 +443,22 @@ test('the plateau stop: a grid that asks for it ends cells whose accuracy stoppe
   assert.deepEqual(r.spec.trainer.plateau, { window: 2, minDelta: 0.99 });
 });
 
+test('engine graph: the cells train as TensorFlow graphs (on tfjs-node), records say so, and agree with eager within the stated bound', { skip: backend === 'tensorflow' ? false : 'graph engine needs tfjs-node' }, async () => {
+  await initBackend(backend);
+  const experiment = toyExperiment({ seeds: 2, mechanisms: ['expressive'], steps: { smoke: 30 }, evalEvery: 10 });
+  const eager = await runExperiment(experiment, { scale: 'smoke', out: fresh() });
+  const graph = await runExperiment(experiment, { scale: 'smoke', out: fresh(), engine: 'graph' });
+  const load = (dir: string): ResultRecord[] => loadResults(dir, { quiet: true }).records.sort((a, b) => a.key.localeCompare(b.key));
+  const [e, g] = [load(eager.dir), load(graph.dir)];
+  assert.deepEqual(g.map((r) => r.engine?.name), ['graph', 'graph']);
+  assert.deepEqual(e.map((r) => r.engine?.name), ['eager', 'eager']);
+  assert.deepEqual(g.map((r) => r.configHash), e.map((r) => r.configHash), 'the engine is not part of the config');
+  for (let i = 0; i < e.length; i++) {
+    assert.equal(g[i].steps, e[i].steps);
+    assert.ok(Math.abs(g[i].finalAccuracy - e[i].finalAccuracy) <= 0.02, `${g[i].key}: accuracy ${g[i].finalAccuracy} vs ${e[i].finalAccuracy}`);
+  }
+});
+
 test('--no-plateau --only-stopped plateau retrains exactly the cells the plateau stop ended, without it, under <scale>-noplateau', async () => {
   await initBackend(backend);
   const out = fresh();

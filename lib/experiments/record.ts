@@ -64,8 +64,8 @@ export interface ResultRecord {
   backend: BackendInfo;
   /** Where it ran; cpu and simd (the vector extensions that change float results: avx2, fma, avx512f) since 0.2.0's long runs. */
   host: { node: string; platform: string; arch: string; cpus: number; cpu?: string; simd?: string[] };
-  /** Which engine trained it: the eager engine, one model ('lanes' 1) or seeds stacked into one (lanes > 1). Absent in older records. */
-  engine?: { name: 'eager'; lanes: number };
+  /** Which engine trained it: 'eager' (tfjs ops) or 'graph' (each step one TensorFlow graph), one model ('lanes' 1) or seeds stacked into one (lanes > 1). Absent in older records. */
+  engine?: { name: 'eager' | 'graph'; lanes: number };
   /** Optimizer steps taken and the budget. */
   steps: number;
   maxSteps: number;

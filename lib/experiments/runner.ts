@@ -40,7 +40,7 @@ import { createModel, type ModelSpec } from '../models/registry.js';
 import { readCheckpoint, type Checkpoint, type EvalRecord } from '../train/checkpoint.js';
 import { recommendedParallelism } from '../bench/workers.js';
 import { trainBatched } from '../train/batched.js';
-import { train, type CheckpointEvent, type EvalEvent, type StepEvent, type StopReason, type TrainerArgs, type TrainResult } from '../train/trainer.js';
+import { train, type CheckpointEvent, type Engine, type EvalEvent, type StepEvent, type StopReason, type TrainerArgs, type TrainResult } from '../train/trainer.js';
 import { budgetLabel, expandGrid, stableJson, type ExpandOptions } from './grid.js';
 import { measure } from './measures.js';
 import { compactLossCurve, evalCurve, sealRecord, type MeasureResult, type ResultRecord } from './record.js';
@@ -83,6 +83,12 @@ export interface RunOptions extends ExpandOptions {
    * without `noPlateau`) ended this way; with `noPlateau`, 'plateau' retrains what the plateau stop ended.
    */
   onlyStopped?: StopReason;
+  /**
+   * The training engine (TrainerArgs.engine): 'eager' or 'graph' (tfjs-node; each step one TensorFlow
+   * graph). Not part of a cell's config: records of either engine are the same cell's, and say which
+   * engine made them. Default 'eager'.
+   */
+  engine?: Engine;
 }
 
 export type RunEvent =
@@ -214,7 +220,7 @@ export async function runExperiment(experiment: Experiment, options: RunOptions)
     }
     for (const cell of group) emit({ type: 'cell-start', cell, position: position++, of: todo.length });
     const outcomes = await runGroup(group, {
-      dir, shard, signal: options.signal, emit, fresh: options.rerun, checkpointEveryMs: options.checkpointEveryMs,
+      dir, shard, signal: options.signal, emit, fresh: options.rerun, checkpointEveryMs: options.checkpointEveryMs, engine: options.engine,
     });
     outcomes.forEach((outcome, i) => {
       const cell = group[i];
@@ -267,6 +273,8 @@ interface CellContext {
   fresh?: boolean;
   /** See RunOptions.checkpointEveryMs. */
   checkpointEveryMs?: number;
+  /** See RunOptions.engine. */
+  engine?: Engine;
 }
 
 /** What a checkpoint must have been made by to be resumed: the cell's config hash and this library version. */
@@ -393,7 +401,7 @@ export async function runGroup(cells: readonly Cell[], ctx: CellContext, trainer
       return {
         data: tasks[i] as TaskSource,
         args: {
-          ...cell.spec.trainer, seed: cell.spec.seed, signal: ctx.signal,
+          ...cell.spec.trainer, seed: cell.spec.seed, signal: ctx.signal, engine: ctx.engine ?? 'eager',
           // Checkpoints by time (and when stopped or done), none by step count.
           checkpointPath: path, checkpointEvery: maxSteps, checkpointEveryMs: ctx.checkpointEveryMs ?? DEFAULT_CHECKPOINT_EVERY_MS,
           checkpointTag: checkpointTag(cell), ...(resume ? { resumeFrom: path } : {}),
@@ -507,7 +515,7 @@ async function finishCell(
     library: libraryVersion(),
     backend: { ...info },
     host: { node: process.version, platform: process.platform, arch: process.arch, cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', simd: cpuSimd() },
-    engine: { name: 'eager', lanes },
+    engine: { name: result?.engine ?? 'eager', lanes },
     steps, maxSteps: spec.trainer.steps ?? 1000,
     stopReason: diverged ? 'diverged' : (result as TrainResult).stopReason,
     ...(diverged ? { error: diverged } : {}),

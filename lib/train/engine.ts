@@ -537,9 +537,14 @@ export class StackedTrainer {
     this.v = next(this.v);
     idx.dispose();
     this.stepCounts = keep.map((l) => this.stepCounts[l]);
+    // A graph serves one number of lanes: the next step records one for the lanes left.
+    this.graph?.dispose();
+    this.graph = undefined;
   }
 
   dispose(): void {
+    this.graph?.dispose();
+    this.graph = undefined;
     tf.dispose([this.theta, this.m, this.v, this.decayMask, this.keepMask]);
     this.stacked.dispose();
   }

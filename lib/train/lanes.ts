@@ -142,6 +142,10 @@ export async function runLanes(model: SequenceModel, specs: readonly LaneSpec[])
   } finally {
     for (const init of inits) tf.dispose(Object.values(init.params));
   }
+  if (lanes.some((l) => l.c.engine === 'graph')) {
+    if (tf.getBackend() === 'tensorflow') engine.useGraph();
+    else warnOnce(`engine 'graph' needs the tensorflow (tfjs-node) backend; training on '${tf.getBackend()}' with the eager engine`);
+  }
   /** Lanes still in the engine, in engine order. */
   let active = [...lanes];
   /** Lanes being finished (their last checkpoint says whether the run ended). */
@@ -229,6 +233,7 @@ export async function runLanes(model: SequenceModel, specs: readonly LaneSpec[])
                 : l.progress.lossCurve,
               wallTimeMs: elapsed(l),
               params: engine.laneParams(active.indexOf(l)),
+              engine: engine.engine,
               ...(l.resume ? { resumedFrom: l.resume.step } : {}),
             },
           };
@@ -382,6 +387,13 @@ function differingKeys(a: Readonly<Record<string, unknown>>, b: Readonly<Record<
 
 /** The trainer arguments as stored in a checkpoint (JSON: no callbacks or signal). */
 function storedArgs(c: TrainerConfig): Record<string, unknown> {
-  const { callbacks: _callbacks, signal: _signal, ...rest } = c;
+  const { callbacks: _callbacks, signal: _signal, engine: _engine, ...rest } = c;
   return JSON.parse(JSON.stringify(rest)) as Record<string, unknown>;
+}
+
+const warned = new Set<string>();
+function warnOnce(message: string): void {
+  if (warned.has(message)) return;
+  warned.add(message);
+  console.warn(`[expressive-attention] ${message}`);
 }

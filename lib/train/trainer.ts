@@ -125,7 +125,16 @@ export interface TrainerArgs {
   callbacks?: TrainerCallbacks;
   /** Stops the run when aborted (e.g. from a SIGINT handler), like `stop()` in a callback. */
   signal?: AbortSignal;
+  /**
+   * 'eager' runs each step as tfjs ops; 'graph' (tfjs-node only) records the first step and runs the
+   * later ones as one TensorFlow graph each (lib/train/graph/; the same numbers within the bound stated
+   * in README). On wasm and cpu 'graph' falls back to 'eager' with a message. Default 'eager'.
+   */
+  engine?: Engine;
 }
+
+export const ENGINES = ['eager', 'graph'] as const;
+export type Engine = (typeof ENGINES)[number];
 
 type Optional = 'checkpointPath' | 'resumeFrom' | 'callbacks' | 'signal' | 'checkpointTag';
 export type TrainerConfig = Required<Omit<TrainerArgs, Optional | 'plateau'>> & Pick<TrainerArgs, Optional> & { plateau: PlateauConfig | null };
@@ -158,6 +167,8 @@ export function resolveTrainerArgs(args: TrainerArgs = {}): TrainerConfig {
     const v = args[name];
     if (v !== undefined && (typeof v !== 'string' || v === '')) throw new Error(`${name} must be a file path; got ${JSON.stringify(v)}`);
   }
+  const engine = args.engine ?? 'eager';
+  if (!ENGINES.includes(engine)) throw new Error(`engine must be one of ${ENGINES.join(', ')}; got ${JSON.stringify(engine)}`);
   const checkpointEveryMs = args.checkpointEveryMs ?? 0;
   if (!(checkpointEveryMs >= 0) || !Number.isFinite(checkpointEveryMs)) {
     throw new Error(`checkpointEveryMs must be a finite number of milliseconds ≥ 0 (0 = never by time); got ${checkpointEveryMs}`);
@@ -171,7 +182,7 @@ export function resolveTrainerArgs(args: TrainerArgs = {}): TrainerConfig {
     plateau: args.plateau ? resolvePlateauArgs(args.plateau) : null,
     checkpointPath: args.checkpointPath, checkpointEvery: positiveInt('checkpointEvery', args.checkpointEvery ?? evalEvery),
     checkpointEveryMs, checkpointTag: args.checkpointTag, resumeFrom: args.resumeFrom, curveEvery: positiveInt('curveEvery', args.curveEvery ?? Math.ceil(steps / 1000)),
-    callbacks: args.callbacks, signal: args.signal,
+    callbacks: args.callbacks, signal: args.signal, engine,
   };
 }
 
@@ -197,6 +208,8 @@ export interface TrainResult {
   params: ParamMap;
   /** The step a resume started from, if any. */
   resumedFrom?: number;
+  /** The engine that ran the steps ('graph' when a step was recorded and run as a graph). */
+  engine: Engine;
 }
 
 /**
