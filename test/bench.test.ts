@@ -112,6 +112,14 @@ test('runBench without PyTorch: every field of issue 5, ratios null with a note,
   assert.ok(r.kernels_per_step > 0 && r.kernels_per_step < r.naive_kernels_per_step, `kernels ${r.kernels_per_step} vs naive ${r.naive_kernels_per_step}`);
   assert.equal(r.batched_bit_identical, true, `max |Δ| ${r.batched_max_abs_diff}`);
   assert.equal(r.parameters, parameterCount(createModel(TINY.model)));
+  // The graph engine, side by side, on tfjs-node; the best engine's rates make the ratios.
+  if (report.backend === 'tensorflow') {
+    assert.ok(r.graph && r.graph.single_ms > 0 && r.graph.batched_ms > 0, JSON.stringify(r.graph));
+    assert.equal(r.best_engine.single, r.graph.single_ms < r.ms_per_step.single ? 'graph' : 'eager');
+  } else {
+    assert.equal(r.graph, null);
+    assert.deepEqual(r.best_engine, { single: 'eager', batched: 'eager' });
+  }
   const saved = JSON.parse(readFileSync(json, 'utf8')) as { backend: string; machine: Record<string, unknown>; configs: Record<string, unknown>[] };
   assert.equal(saved.backend, backends[0]);
   assert.ok(typeof saved.machine.cpus === 'number');

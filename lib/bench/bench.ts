@@ -4,6 +4,7 @@
  *
  *   single   one model at a time (`train()`'s engine, one lane)
  *   batched  S replicas trained together (`trainBatched`'s engine, S lanes; default S = 8)
+ *   graph    (tfjs-node) the same two, each step one TensorFlow graph (`engine: 'graph'`, lib/train/graph/)
  *   torch    the same model in PyTorch CPU eager (bench/torch_reference.py, in a child process), with one
  *            thread and with torch's default; the faster is the reference
  *   naive    the step this project started from (for the kernel count; timed too)
@@ -79,6 +80,10 @@ export interface BenchConfigReport {
   cpu_ms_per_step: { single: number; batched: number; torch_1_thread: number | null; torch_default_threads: number | null };
   /** Peak bytes held in tfjs tensors during one step (MB); torch: the child's peak RSS (MB, the whole process). */
   peak_memory_mb: { single: number; batched: number; naive: number; torch_process_rss: number | null };
+  /** The graph engine (tfjs-node; null elsewhere): ms per step one model at a time and S together, model-steps per second. */
+  graph: { single_ms: number; batched_ms: number; single_steps_per_s: number; batched_model_steps_per_s: number } | null;
+  /** The engine with the most model-steps per second, one model at a time and S together ('eager' or 'graph'); the ratios are theirs. */
+  best_engine: { single: 'eager' | 'graph'; batched: 'eager' | 'graph' };
   /** Replica 0 of a batched run vs a single run, 3 steps from the same start: identical losses and parameters? */
   batched_bit_identical: boolean;
   batched_max_abs_diff: number;
@@ -175,11 +180,18 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
     const single = new StackedTrainer(model, [{ params: params[0] }]);
     const batched = new StackedTrainer(model, params.map((p) => ({ params: p })));
     const naive = new NaiveTrainer(model, params[0]);
+    const onNode = info.backend === 'tensorflow';
+    const graphSingle = onNode ? new StackedTrainer(model, [{ params: params[0] }]) : undefined;
+    const graphBatched = onNode ? new StackedTrainer(model, params.map((p) => ({ params: p }))) : undefined;
+    graphSingle?.useGraph();
+    graphBatched?.useGraph();
     let i = 0;
+    const stepGraphSingle = (): unknown => graphSingle?.step([batches[0][i++ % 4]], [count], [SETTINGS]);
+    const stepGraphBatched = (): unknown => graphBatched?.step(batches.map((b) => b[i++ % 4]), Array(S).fill(count), Array(S).fill(SETTINGS));
     const stepSingle = (): unknown => single.step([batches[0][i++ % 4]], [count], [SETTINGS]);
     const stepBatched = (): unknown => batched.step(batches.map((b) => b[i++ % 4]), Array(S).fill(count), Array(S).fill(SETTINGS));
     const stepNaive = (): unknown => naive.step(batches[0][i++ % 4], count);
-    for (let w = 0; w < Math.max(1, warmup); w++) { stepSingle(); stepBatched(); stepNaive(); }
+    for (let w = 0; w < Math.max(1, warmup); w++) { stepSingle(); stepBatched(); stepNaive(); stepGraphSingle(); stepGraphBatched(); }
     const kSingle = countKernels(stepSingle);
     const kBatched = countKernels(stepBatched);
     const kNaive = countKernels(stepNaive);
@@ -193,11 +205,15 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
       cpuInto?.push((used.user + used.system) / 1000 / steps);
       return wall;
     };
-    const ms = { single: [] as number[], batched: [] as number[], naive: [] as number[], torch1: [] as number[], torchN: [] as number[] };
+    const ms = { single: [] as number[], batched: [] as number[], naive: [] as number[], torch1: [] as number[], torchN: [] as number[], graphSingle: [] as number[], graphBatched: [] as number[] };
     let torchRss: number | null = null;
     for (let r = 0; r < rounds; r++) {
       ms.single.push(timeIt(stepSingle, cpu.single));
       ms.batched.push(timeIt(stepBatched, cpu.batched));
+      if (onNode) {
+        ms.graphSingle.push(timeIt(stepGraphSingle));
+        ms.graphBatched.push(timeIt(stepGraphBatched));
+      }
       if (options.naive ?? true) ms.naive.push(timeIt(stepNaive));
       if (found.python) {
         for (const [threads, into, cpuInto] of [[1, ms.torch1, cpu.torch1], [0, ms.torchN, cpu.torchN]] as const) {
@@ -208,12 +224,15 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
         }
       }
       log(`  ${c.name} round ${r + 1}/${rounds}: single ${ms.single[r].toFixed(1)} ms, batched ×${S} ${ms.batched[r].toFixed(1)} ms` +
+        (onNode ? `, graph single ${ms.graphSingle[r].toFixed(1)} ms, graph ×${S} ${ms.graphBatched[r].toFixed(1)} ms` : '') +
         (ms.naive.length ? `, naive ${ms.naive[r].toFixed(1)} ms` : '') +
         (found.python ? `, torch ${ms.torch1[r].toFixed(1)} ms (1 thread) / ${ms.torchN[r].toFixed(1)} ms (default threads)` : ''));
     }
     single.dispose();
     batched.dispose();
     naive.dispose();
+    graphSingle?.dispose();
+    graphBatched?.dispose();
     const identity = checkIdentity(c, params, batches, count);
     params.forEach(disposeParams);
     const parameters = model.parameters.reduce((n, p) => n + p.shape.reduce((a, b) => a * b, 1), 0);
@@ -224,11 +243,19 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
     const msTorchN = found.python ? median(ms.torchN) : null;
     const msTorch = msTorch1 !== null && msTorchN !== null ? Math.min(msTorch1, msTorchN) : null;
     const torchRate = msTorch !== null ? 1000 / msTorch : null;
-    const singleRate = 1000 / msSingle;
-    const batchedRate = (1000 * S) / msBatched;
+    const graph = onNode ? {
+      single_ms: median(ms.graphSingle), batched_ms: median(ms.graphBatched),
+      single_steps_per_s: 1000 / median(ms.graphSingle), batched_model_steps_per_s: (1000 * S) / median(ms.graphBatched),
+    } : null;
+    const best = {
+      single: graph && graph.single_ms < msSingle ? 'graph' as const : 'eager' as const,
+      batched: graph && graph.batched_ms < msBatched ? 'graph' as const : 'eager' as const,
+    };
+    const singleRate = best.single === 'graph' && graph ? graph.single_steps_per_s : 1000 / msSingle;
+    const batchedRate = best.batched === 'graph' && graph ? graph.batched_model_steps_per_s : (1000 * S) / msBatched;
     const report: BenchConfigReport = {
       name: c.name, description: c.description, parameters,
-      torch_steps_per_s: torchRate, single_steps_per_s: singleRate, batched_model_steps_per_s: batchedRate,
+      torch_steps_per_s: torchRate, single_steps_per_s: 1000 / msSingle, batched_model_steps_per_s: (1000 * S) / msBatched,
       kernels_per_step: kSingle.kernels, batched_kernels_per_step: kBatched.kernels, naive_kernels_per_step: kNaive.kernels,
       naive_steps_per_s: ms.naive.length ? 1000 / median(ms.naive) : null,
       ratio_single: torchRate !== null ? singleRate / torchRate : null,
@@ -243,6 +270,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
         torch_1_thread: found.python ? median(cpu.torch1) : null, torch_default_threads: found.python ? median(cpu.torchN) : null,
       },
       peak_memory_mb: { single: kSingle.peakBytes / 2 ** 20, batched: kBatched.peakBytes / 2 ** 20, naive: kNaive.peakBytes / 2 ** 20, torch_process_rss: torchRss },
+      graph, best_engine: best,
       batched_bit_identical: identity.identical,
       batched_max_abs_diff: identity.maxAbsDiff,
     };
@@ -292,6 +320,7 @@ const fmt = (x: number | null, digits = 1): string => (x === null ? '—' : x.to
 
 function formatConfigLine(r: BenchConfigReport): string {
   return `${r.name}: single ${fmt(r.single_steps_per_s)} steps/s, batched ×${r.replicas} ${fmt(r.batched_model_steps_per_s)} model-steps/s, ` +
+    (r.graph ? `graph single ${fmt(r.graph.single_steps_per_s)} steps/s, graph ×${r.replicas} ${fmt(r.graph.batched_model_steps_per_s)} model-steps/s, ` : '') +
     `torch ${fmt(r.torch_steps_per_s)} steps/s; ratios ${fmt(r.ratio_single, 2)} / ${fmt(r.ratio_batched, 2)}; ` +
     `kernels ${r.kernels_per_step} (naive ${r.naive_kernels_per_step}); bit-identical ${r.batched_bit_identical ? 'yes' : `no (max |Δ| ${r.batched_max_abs_diff.toExponential(1)})`}`;
 }
@@ -305,10 +334,11 @@ export function formatBenchTable(report: BenchReport): string {
       `S = ${report.settings.replicas}, ${report.settings.rounds} rounds × ${report.settings.steps} steps (median round)`,
     ...(report.torch_note ? [`PyTorch: ${report.torch_note}`] : []),
     '',
-    '| config | torch ms/step | single ms/step | batched ms/step (×S) | single / torch | batched / torch | kernels/step (naive → now) | batched bit-identical |',
+    '| config | torch ms/step | single ms/step (eager / graph) | batched ms/step ×S (eager / graph) | single / torch | batched / torch | kernels/step (naive → now) | batched bit-identical |',
     '|---|---|---|---|---|---|---|---|',
-    ...report.configs.map((r) => `| ${r.name} | ${fmt(r.ms_per_step.torch)} | ${fmt(r.ms_per_step.single)} | ${fmt(r.ms_per_step.batched)} | ` +
-      `${fmt(r.ratio_single, 2)}× | ${fmt(r.ratio_batched, 2)}× | ${r.naive_kernels_per_step} → ${r.kernels_per_step} | ` +
+    ...report.configs.map((r) => `| ${r.name} | ${fmt(r.ms_per_step.torch)} | ${fmt(r.ms_per_step.single)} / ${fmt(r.graph?.single_ms ?? null)} | ` +
+      `${fmt(r.ms_per_step.batched)} / ${fmt(r.graph?.batched_ms ?? null)} | ` +
+      `${fmt(r.ratio_single, 2)}× (${r.best_engine.single}) | ${fmt(r.ratio_batched, 2)}× (${r.best_engine.batched}) | ${r.naive_kernels_per_step} → ${r.kernels_per_step} | ` +
       `${r.batched_bit_identical ? 'yes' : `no (max |Δ| ${r.batched_max_abs_diff.toExponential(1)})`} |`),
   ];
   return lines.join('\n');
