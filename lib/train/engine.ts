@@ -448,14 +448,16 @@ export class StackedTrainer {
     const bytes = savedModelBytes(trace, outputs);
     const where = join(dir, createHash('sha256').update(bytes).digest('hex').slice(0, 16));
     if (!existsSync(join(where, 'saved_model.pb'))) writeSavedModelBytes(bytes, where);
-    const makers = [...(a.input.feeds?.makers ?? [])].map(([name, make]) => ({ name: modelFeedName(name), make, meta: trace.feeds.find((f) => f.name === modelFeedName(name))?.meta }));
+    const makers = [...(a.input.feeds?.makers ?? [])].map(([name, make]) => ({ name: modelFeedName(name), make }));
     const fn = openGraphFunction(where, { inputs: [...trace.inputs, ...trace.feeds].map((x) => x.name), outputs: outputs.map((o) => o.name) });
-    this.graph = new GraphStepRunner(fn, stepKey(a), makers as { name: string; make: (i: StackedInput) => Float32Array | Int32Array; meta: TensorMeta }[],
-      trace.feeds.map((f) => ({ name: f.name, meta: f.meta })), (o) => {
+    this.graph = new GraphStepRunner(fn, stepKey(a), makers, trace.feeds, {
+      get: () => ({ theta: this.theta, m: this.m, v: this.v }),
+      set: (o) => {
         this.theta.assign(o.theta);
         this.m.assign(o.m);
         this.v.assign(o.v);
-      }, () => ({ theta: this.theta, m: this.m, v: this.v }));
+      },
+    });
     const values = out.dataSync() as Float32Array;
     out.dispose();
     return values;
@@ -606,10 +608,12 @@ class GraphStepRunner {
   constructor(
     private readonly fn: GraphFunction,
     private readonly key: string,
-    private readonly makers: readonly { name: string; make: (input: StackedInput) => Float32Array | Int32Array; meta: TensorMeta }[],
+    /** How to build the forward's own arrays for a step's input. */
+    private readonly makers: readonly { name: string; make: (input: StackedInput) => Float32Array | Int32Array }[],
+    /** Every feed of the graph, with the shape and dtype it was recorded with. */
     private readonly feeds: readonly { name: string; meta: TensorMeta }[],
-    private readonly update: (out: Record<string, tf.Tensor>) => void,
-    private readonly state: () => Record<string, tf.Tensor>,
+    /** The trainer's θ, m, v: read as inputs, replaced by the outputs. */
+    private readonly state: { get(): Record<string, tf.Tensor>; set(out: Record<string, tf.Tensor>): void },
   ) {}
 
   matches(a: StepArrays): boolean {
@@ -619,7 +623,7 @@ class GraphStepRunner {
   run(a: StepArrays): Float32Array {
     const own = stepFeeds(a) as Record<string, Float32Array | Int32Array>;
     for (const m of this.makers) own[m.name] = m.make(a.input);
-    const inputs: Record<string, tf.Tensor> = { ...this.state() };
+    const inputs: Record<string, tf.Tensor> = { ...this.state.get() };
     const made: tf.Tensor[] = [];
     for (const f of this.feeds) {
       const values = own[f.name];
@@ -630,7 +634,7 @@ class GraphStepRunner {
     }
     const out = this.fn.run(inputs);
     tf.dispose(made);
-    this.update(out);
+    this.state.set(out);
     tf.dispose([out.theta, out.m, out.v]);
     const values = out.out.dataSync() as Float32Array;
     out.out.dispose();
