@@ -29,7 +29,7 @@ import { StackedLSTM } from '../models/stacked-lstm.js';
 import { StackedMLP } from '../models/stacked-mlp.js';
 import { StackedTransformer } from '../models/stacked-transformer.js';
 import type { AdamWState } from './adamw.js';
-import { GraphRecorder, type TensorMeta } from './graph/recorder.js';
+import { GraphRecorder, sameComputation, type TensorMeta, type Trace } from './graph/recorder.js';
 import { openGraphFunction, savedModelBytes, writeSavedModelBytes, type GraphFunction } from './graph/saved-model.js';
 import type { BatchData } from './data.js';
 
@@ -203,6 +203,9 @@ export class StackedTrainer {
   /** Set by useGraph: where recorded steps are written; the graph of the current shape once recorded. */
   private graphDir: string | undefined;
   private graph: GraphStepRunner | undefined;
+  /** The first of the two recordings a graph needs (see recordStep), and the shapes that cannot be traced. */
+  private pending: { key: string; trace: Trace; attempts: number } | undefined;
+  private readonly untraceable = new Set<string>();
 
   constructor(readonly model: SequenceModel, lanes: LaneInit[]) {
     if (lanes.length === 0) throw new Error('StackedTrainer: needs at least one lane');
@@ -350,7 +353,7 @@ export class StackedTrainer {
     this.stepCounts = this.stepCounts.map((t) => t + 1);
     const arrays = this.stepArrays(batches, scoredCounts, settings);
     const values = this.graph?.matches(arrays) ? this.graph.run(arrays)
-      : this.graphDir !== undefined ? this.recordStep(arrays, this.graphDir) : this.eagerStep(arrays);
+      : this.graphDir !== undefined && !this.untraceable.has(stepKey(arrays)) ? this.recordStep(arrays, this.graphDir) : this.eagerStep(arrays);
     return Array.from({ length: S }, (_, s) => ({ loss: values[s], gradNorm: values[S + s] }));
   }
 
@@ -430,10 +433,15 @@ export class StackedTrainer {
     return this.graph ? 'graph' : 'eager';
   }
 
-  /** A real (eager) step that is also recorded, written and opened as this trainer's graph step. */
+  /**
+   * A real (eager) step that is also recorded. Two consecutive recordings of one shape must be the same
+   * computation (`sameComputation`: no array made from the data outside the feeds); then the second is
+   * written and opened as this trainer's graph step. If they differ, that shape stays eager, with a message.
+   */
   private recordStep(a: StepArrays, dir: string): Float32Array {
     this.graph?.dispose();
     this.graph = undefined;
+    const key = stepKey(a);
     const feeds = stepFeeds(a);
     const recorder = GraphRecorder.get();
     const { result: out, trace } = recorder.record(() => this.stepOps(a), {
@@ -441,10 +449,25 @@ export class StackedTrainer {
       // The forward's own arrays exist once it has run.
       feeds: () => ({ ...feeds, ...Object.fromEntries([...(a.input.feeds?.arrays ?? [])].map(([name, v]) => [modelFeedName(name), v])) }),
     });
+    const values = out.dataSync() as Float32Array;
     const outputs = [
       { name: 'theta', id: recorder.idOf(this.theta) }, { name: 'm', id: recorder.idOf(this.m) }, { name: 'v', id: recorder.idOf(this.v) },
       { name: 'out', id: recorder.idOf(out) },
     ];
+    const previous = this.pending?.key === key ? this.pending : undefined;
+    const differs = previous ? sameComputation(previous.trace, trace) : { kind: 'ops' as const, what: 'a first recording' };
+    if (differs !== null) {
+      const attempts = (previous?.attempts ?? 0) + 1;
+      this.pending = { key, trace, attempts };
+      if (differs.kind === 'constants' || attempts > 3) {
+        this.pending = undefined;
+        this.untraceable.add(key);
+        console.warn(`[expressive-attention] engine 'graph': the training step of ${this.model.kind} (${key}) cannot be run as a graph (${differs.what}); it stays eager`);
+      }
+      out.dispose();
+      return values;
+    }
+    this.pending = undefined;
     const bytes = savedModelBytes(trace, outputs);
     const where = join(dir, createHash('sha256').update(bytes).digest('hex').slice(0, 16));
     if (!existsSync(join(where, 'saved_model.pb'))) writeSavedModelBytes(bytes, where);
@@ -458,7 +481,6 @@ export class StackedTrainer {
         this.v.assign(o.v);
       },
     });
-    const values = out.dataSync() as Float32Array;
     out.dispose();
     return values;
   }

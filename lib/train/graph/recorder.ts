@@ -57,7 +57,34 @@ export interface Trace {
   feeds: { name: string; id: number; meta: TensorMeta }[];
   /** Where a tensor the trace uses comes from. */
   sources(id: number): Source;
+  /**
+   * The arrays made into tensors during the call that are not feeds, in order: they become constants.
+   * Two recordings of the same computation on different data must agree on these (sameComputation).
+   */
+  constants: ArrayBufferView[];
 }
+
+/**
+ * Whether two recordings (e.g. two training steps on different batches) are the same computation:
+ * the same ops with the same attributes, and the same constants. If a constant differs, some array
+ * the computation makes from its data is not a feed, and a graph of one recording would be wrong for
+ * the other. Returns null when they agree; else 'ops' (other ops: e.g. the first call also built
+ * cached tensors, so try again) or 'constants' (the same ops, a constant changed: not traceable).
+ */
+export function sameComputation(a: Trace, b: Trace): { kind: 'ops' | 'constants'; what: string } | null {
+  if (a.ops.length !== b.ops.length) return { kind: 'ops', what: `${a.ops.length} ops, then ${b.ops.length}` };
+  for (let i = 0; i < a.ops.length; i++) {
+    if (a.ops[i].op !== b.ops[i].op || JSON.stringify(a.ops[i].attrs) !== JSON.stringify(b.ops[i].attrs)) return { kind: 'ops', what: `op ${i}: ${a.ops[i].op}, then ${b.ops[i].op}` };
+  }
+  if (a.constants.length !== b.constants.length) return { kind: 'ops', what: `${a.constants.length} constants made, then ${b.constants.length}` };
+  for (let i = 0; i < a.constants.length; i++) {
+    const [x, y] = [bytes(a.constants[i]), bytes(b.constants[i])];
+    if (x.length !== y.length || x.some((v, k) => v !== y[k])) return { kind: 'constants', what: `constant ${i} (${x.length} bytes) changed with the data: it must be a feed` };
+  }
+  return null;
+}
+
+const bytes = (v: ArrayBufferView): Uint8Array => new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
 
 export interface RecordArgs {
   /** Tensors that exist before the call and are inputs of the graph (placeholders), by name. */
@@ -180,6 +207,7 @@ export class GraphRecorder {
       result,
       trace: {
         ops: recording.ops, meta, inputs, feeds,
+        constants: [...recording.made].filter(([id, v]) => !byId.has(id) && ArrayBuffer.isView(v)).map(([, v]) => v as ArrayBufferView),
         sources(id: number): Source {
           const known = byId.get(id);
           if (known) return known;
