@@ -19,7 +19,7 @@ import { createTaskSource } from './tasks.js';
 import type { Scale } from './types.js';
 
 export interface MechanismCostArgs {
-  /** The EA grid whose models are timed (its largest N at each size). Default 'ea-frontier'. */
+  /** The EA grid whose models are timed (the largest N of each size). Default 'ea-frontier'. */
   experiment?: string;
   /** Its scale. Default 'full'. */
   scale?: Scale;
@@ -44,9 +44,9 @@ export interface MechanismCostRatio {
 export async function mechanismCost(args: MechanismCostArgs = {}): Promise<{ bench: BenchReport; ratios: MechanismCostRatio[] }> {
   const grid = expandGrid(getExperiment(args.experiment ?? 'ea-frontier'), args.scale ?? 'full');
   const sizes = [...new Set(grid.map((c) => String(c.coords.size)))];
-  const maxN = Math.max(...grid.map((c) => Number(c.coords.N)));
   const name = (size: string, m: string): string => `${size}, ${m}`;
   const configs: BenchConfig[] = sizes.flatMap((size) => EA_MECHANISMS.map((m) => {
+    const maxN = Math.max(...grid.filter((c) => c.coords.size === size).map((c) => Number(c.coords.N)));
     const cell = grid.find((c) => c.coords.size === size && c.coords.mechanism === m && c.coords.N === maxN);
     if (!cell) throw new Error(`mechanismCost: no ${size} ${m} cell at N = ${maxN} in the grid`);
     const task = createTaskSource(cell.spec.task);
