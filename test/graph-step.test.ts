@@ -75,7 +75,8 @@ for (const [name, spec] of MODELS) {
     assert.equal(graph.t.engine, 'graph', `a graph after ${e.length} recorded steps`);
     e.push(...run(eager.t, 1, e.length));
     g.push(...run(graph.t, 1, g.length));
-    assert.deepEqual(g.at(-1), e.at(-1), 'the first graph step\'s losses: the same forward from the same weights, bit for bit');
+    // The same forward from the same weights: bit for bit on the AVX2 machine measured; a bound, not bits, so no CPU is assumed.
+    assert.ok(maxDiff(g.at(-1) as number[], e.at(-1) as number[]) <= 1e-6, `the first graph step's losses ${g.at(-1)} vs ${e.at(-1)}`);
     const oneStep = maxDiff(eager.t.lane(0).params, graph.t.lane(0).params);
     assert.ok(oneStep <= 1e-5, `one graph step from the same state moves the weights ${oneStep} away from the eager step's`);
     const left = 100 - e.length;
