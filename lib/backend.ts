@@ -34,6 +34,8 @@ export interface BackendInfo {
   kernels?: 'eigen' | 'onednn';
   /** tfjs-node only: threads per kernel (TF_NUM_INTRAOP_THREADS; default here 1), or 'default' (TensorFlow's: one per core). */
   threads?: number | 'default';
+  /** tfjs-node only: whether XLA auto-clustering was on (EA_XLA=1, or TF_XLA_FLAGS set by the user; see `applyKernelDefaults`). */
+  xla?: boolean;
 }
 
 const require = createRequire(import.meta.url);
@@ -53,19 +55,29 @@ let loadedWith: ReturnType<typeof kernelSettings> | undefined;
  * - TF_NUM_INTRAOP_THREADS=1: one thread per kernel. A long contraction (a weight gradient over 1024
  *   rows) is split by thread count, so two threads and one give different last bits; with one thread
  *   everywhere a record does not depend on `--workers` (one thread per worker) or on the machine's cores.
+ * - XLA off unless EA_XLA=1: then TF_XLA_FLAGS gets XLA's auto-clustering (`XLA_FLAGS` below) unless the
+ *   user set TF_XLA_FLAGS. It compiles the graph engine's step graphs (eager ops are not clustered).
+ *   Measured (bench/README.md): no gain with one TensorFlow thread, and a first graph step of seconds.
  * Either can be set otherwise in the environment before the first `initBackend`; `BackendInfo` (and
  * every record) says what was used.
  */
 function applyKernelDefaults(): void {
   process.env.TF_ENABLE_ONEDNN_OPTS ??= '0';
   process.env.TF_NUM_INTRAOP_THREADS ??= '1';
+  if (/^(1|true)$/i.test(process.env.EA_XLA ?? '') && !process.env.TF_XLA_FLAGS) process.env.TF_XLA_FLAGS = XLA_FLAGS; // a user's TF_XLA_FLAGS wins
 }
 
-/** The kernels and threads TensorFlow was loaded with (see `applyKernelDefaults`). */
-function kernelSettings(): { kernels: 'eigen' | 'onednn'; threads: number | 'default' } {
+/** XLA auto-clustering of whole graphs on the CPU (TOOLCHAIN.md; must be in the environment before TensorFlow loads). */
+export const XLA_FLAGS = '--tf_xla_auto_jit=2 --tf_xla_cpu_global_jit';
+
+/** The kernels, threads and XLA setting TensorFlow was loaded with (see `applyKernelDefaults`). */
+function kernelSettings(): { kernels: 'eigen' | 'onednn'; threads: number | 'default'; xla: boolean } {
   const onednn = !/^(0|false)$/i.test(process.env.TF_ENABLE_ONEDNN_OPTS ?? '');
   const threads = Number(process.env.TF_NUM_INTRAOP_THREADS);
-  return { kernels: onednn ? 'onednn' : 'eigen', threads: Number.isInteger(threads) && threads > 0 ? threads : 'default' };
+  return {
+    kernels: onednn ? 'onednn' : 'eigen', threads: Number.isInteger(threads) && threads > 0 ? threads : 'default',
+    xla: /--tf_xla_auto_jit=[12]|--tf_xla_cpu_global_jit(=true)?(\s|$)/.test(process.env.TF_XLA_FLAGS ?? ''),
+  };
 }
 
 /** Loads tfjs-node once (it registers the `tensorflow` backend); returns the error text if it cannot. */

@@ -64,6 +64,7 @@ const RUN_OPTIONS = {
   'budget-factor': { type: 'string' },
   'no-plateau': { type: 'boolean', default: false },
   engine: { type: 'string' },
+  xla: { type: 'boolean', default: false },
   'only-stopped': { type: 'string' },
   'stop-after': { type: 'string' },
   'checkpoint-every': { type: 'string' },
@@ -121,18 +122,24 @@ Options:
                              Measured on a 2-core machine (bench/README.md): 2 workers give 1.4–1.8× the
                              model-steps per second of one; ≈1.0–1.5× when other jobs keep the cores busy.
   --batch-seeds N            train up to N cells that differ only in their seeds together, as one stacked
-                             model (the same numbers, bit for bit). Default 8 on tensorflow (8 together give
-                             1.7–2.5× the model-steps per second of one at a time, 1.1–2.2× with one TensorFlow
-                             thread as in a worker), 1 on wasm and cpu (their batched kernels are slower).
+                             model. Default 8 on tensorflow, 1 on wasm and cpu (their batched kernels are slower).
+                             Eager engine: the same numbers as one at a time, bit for bit. Graph engine: stacked
+                             or one graph per cell back to back, whichever this machine runs faster (measured
+                             once per model and group size, cached; EA_GROUPING=stacked|single overrides);
+                             the same numbers within the README bound.
   --steps N                  every cell trains N optimizer steps instead of its grid's budget
   --budget-factor x          every cell trains ⌈x · its grid's steps⌉ (e.g. 10; not with --steps)
                              Either changes the cells' config hash and files the records apart, under
                              <scale>-steps<N> or <scale>-x<x> (e.g. data/ts/ts-models/full-steps40000/), so
                              results of different budgets never mix.
-  --engine eager|graph       how each training step runs: eager (tfjs ops, the default) or graph (tfjs-node:
-                             the first step is recorded, later ones run as one TensorFlow graph each; the same
-                             numbers within the bound in README). Not part of a cell's config; records say which
-                             engine made them
+  --engine auto|eager|graph  how each training step runs: eager (tfjs ops) or graph (tfjs-node: the first
+                             steps are recorded, later ones run as one TensorFlow graph each; the same numbers
+                             within the bound in README). auto (the default): graph on tfjs-node, else eager.
+                             Not part of a cell's config; records say which engine made them
+  --xla                      XLA auto-clustering of the graph engine's steps (EA_XLA=1, before TensorFlow loads):
+                             faster where measured (bench/README.md), a first step of seconds per shape, and float
+                             rounding further from eager than the graph engine's bound (README); records say so
+                             (backend.xla)
   --no-plateau               turn the grid's plateau stop off: cells train to 100 % or their steps (records
                              under <scale>-noplateau, or e.g. <scale>-steps24000-noplateau)
   --only-stopped REASON      only the cells whose record in the grid's own folder (plateau stop on) ended by
@@ -159,7 +166,7 @@ Ctrl-C or SIGTERM.`,
 Runs every experiment of <paper> (${PAPERS.join(', ')}) in turn, as \`ea run\` does (with several workers,
 each runs its share of every experiment in turn).
 
-Options: --scale, --seeds, --shard, --steps, --budget-factor, --engine, --stop-after, --checkpoint-every, --out,
+Options: --scale, --seeds, --shard, --steps, --budget-factor, --engine, --xla, --stop-after, --checkpoint-every, --out,
 --backend, --rerun, --workers, --batch-seeds, --dry-run, --help (see \`ea run --help\`).`,
   bench: BENCH_HELP,
   help: 'Usage: ea help [command]',
@@ -541,10 +548,11 @@ async function run(args: string[], io: CliIO): Promise<number> {
 }
 
 type RunValues = { scale: string; seeds?: string; out?: string; rerun: boolean; backend?: string; 'batch-seeds'?: string;
-  steps?: string; 'budget-factor'?: string; 'checkpoint-every'?: string; 'no-plateau'?: boolean; 'only-stopped'?: string; engine?: string };
+  steps?: string; 'budget-factor'?: string; 'checkpoint-every'?: string; 'no-plateau'?: boolean; 'only-stopped'?: string; engine?: string; xla?: boolean };
 
 /** The RunOptions that `run` and `reproduce` share, checked one by one (--only and --shard are checked with the grid). */
 function runOptionsOf(values: RunValues): RunOptions {
+  if (values.xla) process.env.EA_XLA = '1'; // read when TensorFlow loads (initBackend), here and in workers
   return {
     scale: scaleOf(values.scale), seeds: positiveOf('seeds', values.seeds), backend: backendOf(values.backend), rerun: values.rerun,
     out: values.out, batchSeeds: positiveOf('batch-seeds', values['batch-seeds']), steps: positiveOf('steps', values.steps),
@@ -560,7 +568,7 @@ function commonArgs(values: RunValues): string[] {
     values[option] !== undefined ? [`--${option}`, values[option] as string] : [];
   return [
     '--scale', values.scale, ...given('seeds'), ...given('out'), ...given('steps'), ...given('budget-factor'), ...given('checkpoint-every'),
-    ...given('only-stopped'), ...given('engine'), ...(values['no-plateau'] ? ['--no-plateau'] : []), ...(values.rerun ? ['--rerun'] : []),
+    ...given('only-stopped'), ...given('engine'), ...(values.xla ? ['--xla'] : []), ...(values['no-plateau'] ? ['--no-plateau'] : []), ...(values.rerun ? ['--rerun'] : []),
   ];
 }
 

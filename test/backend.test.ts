@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
-import { BACKENDS, backendInfo, initBackend } from '../lib/backend.js';
+import { BACKENDS, XLA_FLAGS, backendInfo, initBackend } from '../lib/backend.js';
 
 describe('backend', () => {
   it('activates cpu and wasm on request and reports them', async () => {
@@ -48,9 +48,11 @@ describe('backend', () => {
     // Fresh processes: TensorFlow reads these variables once, when it loads.
     const script = "import { initBackend } from './lib/backend.ts'; const i = await initBackend('tensorflow'); " +
       "console.log(JSON.stringify({ kernels: i.kernels, threads: i.threads, env: [process.env.TF_ENABLE_ONEDNN_OPTS, process.env.TF_NUM_INTRAOP_THREADS] }));";
-    const run = (env: Record<string, string>) => {
-      const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'TF_ENABLE_ONEDNN_OPTS' && k !== 'TF_NUM_INTRAOP_THREADS'));
-      const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: new URL('..', import.meta.url), env: { ...base, ...env }, encoding: 'utf8' });
+    const xlaScript = "import { initBackend } from './lib/backend.ts'; const i = await initBackend('tensorflow'); console.log(JSON.stringify({ xla: i.xla, flags: process.env.TF_XLA_FLAGS ?? null }));";
+    const ours = ['TF_ENABLE_ONEDNN_OPTS', 'TF_NUM_INTRAOP_THREADS', 'TF_XLA_FLAGS', 'EA_XLA'];
+    const run = (env: Record<string, string>, code = script) => {
+      const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !ours.includes(k)));
+      const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { cwd: new URL('..', import.meta.url), env: { ...base, ...env }, encoding: 'utf8' });
       assert.equal(r.status, 0, r.stderr);
       return { info: JSON.parse(r.stdout.trim().split('\n').pop() as string), stderr: r.stderr };
     };
@@ -60,6 +62,11 @@ describe('backend', () => {
     const fast = run({ TF_ENABLE_ONEDNN_OPTS: '1', TF_NUM_INTRAOP_THREADS: '2' });
     assert.deepEqual(fast.info, { kernels: 'onednn', threads: 2, env: ['1', '2'] });
     assert.match(fast.stderr, /TF_ENABLE_ONEDNN_OPTS is on: oneDNN kernels .* may then differ from single runs/);
+    // XLA: off by default; EA_XLA=1 sets TF_XLA_FLAGS to auto-clustering; a user's TF_XLA_FLAGS is kept.
+    assert.deepEqual(run({}, xlaScript).info, { xla: false, flags: null });
+    assert.deepEqual(run({ EA_XLA: '1' }, xlaScript).info, { xla: true, flags: XLA_FLAGS });
+    assert.deepEqual(run({ EA_XLA: '1', TF_XLA_FLAGS: '--tf_xla_auto_jit=0' }, xlaScript).info, { xla: false, flags: '--tf_xla_auto_jit=0' });
+    assert.deepEqual(run({ TF_XLA_FLAGS: '--tf_xla_auto_jit=2' }, xlaScript).info, { xla: true, flags: '--tf_xla_auto_jit=2' });
   });
 
   it('rejects an unknown backend name, naming the parameter and the allowed values', async () => {

@@ -70,8 +70,8 @@ test('help: the main text and each command', async () => {
   assert.match(runHelp, /--no-plateau [\s\S]*<scale>-noplateau[\s\S]*--only-stopped REASON [\s\S]*\(plateau, steps, perfect\)/);
   assert.match(runHelp, /--checkpoint-every DURATION [\s\S]*default 5m/);
   assert.match(runHelp, /Exit codes: 0 done, 1 some cells failed, 2 bad usage, 75 stopped by --stop-after, 130 stopped by\s+Ctrl-C or SIGTERM/);
-  assert.match((await ea('reproduce', '--help')).stdout, /--steps, --budget-factor, --engine, --stop-after, --checkpoint-every/);
-  assert.match(runHelp, /--engine eager\|graph [\s\S]*one TensorFlow graph each[\s\S]*records say which\s+engine made them/);
+  assert.match((await ea('reproduce', '--help')).stdout, /--steps, --budget-factor, --engine, --xla, --stop-after, --checkpoint-every/);
+  assert.match(runHelp, /--engine auto\|eager\|graph [\s\S]*one TensorFlow graph each[\s\S]*auto \(the default\): graph on tfjs-node, else eager[\s\S]*records say which engine made them/);
 });
 
 test('durations: 2h30m, 90m, 45s, 1.5h; 0 only where allowed', () => {
@@ -187,7 +187,7 @@ test('usage errors: exit code 2 and a message listing the allowed values', async
     [['run', EXPERIMENT_NAMES[0], '--budget-factor', 'ten'], /--budget-factor must be a positive number; got 'ten'/],
     [['run', EXPERIMENT_NAMES[0], '--budget-factor', '0'], /--budget-factor must be a positive number; got '0'/],
     [['reproduce', 'ea', '--steps', '100', '--budget-factor', '2'], /--steps and --budget-factor cannot be used together; give one/],
-    [['run', EXPERIMENT_NAMES[0], '--engine', 'xla'], /--engine must be one of eager, graph; got 'xla'/],
+    [['run', EXPERIMENT_NAMES[0], '--engine', 'xla'], /--engine must be one of auto, eager, graph; got 'xla'/],
     [['run', 'ea-frontier', '--only-stopped', 'bored'], /--only-stopped must be one of steps, perfect, plateau; got 'bored'/],
     [['run', 'ea-single', '--no-plateau'], /--no-plateau: experiment 'ea-single' \(quick\) has no plateau stop in cell /],
     [['run', 'ea-frontier', '--scale', 'full', '--out', join(root, 'nothing-here'), '--no-plateau', '--only-stopped', 'plateau'], /--only-stopped: no records of 'ea-frontier' in \S+full to choose cells from; run the grid there first/],
@@ -218,6 +218,17 @@ test('the real command: exit code 2 on an unknown experiment, and a smoke run in
   const { records, problems } = loadResults(out, { quiet: true });
   assert.deepEqual(problems, []);
   assert.equal(records.length, expandGrid(experimentsOf('ea')[0], 'smoke').length);
+  assert.ok(records.every((r) => r.backend.xla !== true), 'XLA is off by default');
+  if (backend !== 'tensorflow') return;
+  // --xla: TensorFlow loads with XLA auto-clustering (EA_XLA=1); the records say so.
+  const xlaOut = join(root, 'child-xla');
+  const xla = spawnSync(process.execPath, ['--import', 'tsx', 'lib/cli.ts', 'run', name, '--scale', 'smoke', '--out', xlaOut, '--xla', '--only', 'mechanism=expressive'], {
+    cwd: repo, encoding: 'utf8', env: { ...process.env, EA_BACKEND: backend, TF_CPP_MIN_LOG_LEVEL: '2', EA_XLA: '', TF_XLA_FLAGS: '' },
+  });
+  assert.equal(xla.status, 0, xla.stderr);
+  const [withXla] = loadResults(xlaOut, { quiet: true }).records;
+  assert.equal(withXla.backend.xla, true);
+  assert.equal(withXla.engine?.name, 'graph');
 });
 
 test('Ctrl-C (SIGINT) stops the real command with exit code 130, checkpointing the cell in progress; --stop-after resumes it and exits 75', async () => {

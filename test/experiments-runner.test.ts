@@ -101,7 +101,8 @@ test('run writes one valid record per cell with the documented fields, and leaks
   assert.equal(typeof r.host.cpu, 'string');
   assert.ok(Array.isArray(r.host.simd) && r.host.simd.every((f) => ['avx2', 'fma', 'avx512f'].includes(f)), JSON.stringify(r.host.simd));
   if (process.platform === 'linux' && /\bavx2\b/.test(readFileSync('/proc/cpuinfo', 'utf8'))) assert.ok(r.host.simd?.includes('avx2'));
-  assert.equal(r.engine?.name, 'eager');
+  // The default engine is 'auto': the graph engine on tfjs-node (its first steps recorded eagerly), else eager.
+  assert.equal(r.engine?.name, backend === 'tensorflow' ? 'graph' : 'eager');
   assert.ok(r.engine!.lanes >= 1);
   assert.equal(r.configHash, expandGrid(experiment, 'smoke').find((c) => c.key === r.key)!.configHash);
   assert.deepEqual(r.coords, { mechanism: 'expressive', seed: 1 });
@@ -446,11 +447,13 @@ test('the plateau stop: a grid that asks for it ends cells whose accuracy stoppe
 test('engine graph: the cells train as TensorFlow graphs (on tfjs-node), records say so, and agree with eager within the stated bound', { skip: backend === 'tensorflow' ? false : 'graph engine needs tfjs-node' }, async () => {
   await initBackend(backend);
   const experiment = toyExperiment({ seeds: 2, mechanisms: ['expressive'], steps: { smoke: 30 }, evalEvery: 10 });
-  const eager = await runExperiment(experiment, { scale: 'smoke', out: fresh() });
+  const eager = await runExperiment(experiment, { scale: 'smoke', out: fresh(), engine: 'eager' });
   const graph = await runExperiment(experiment, { scale: 'smoke', out: fresh(), engine: 'graph' });
+  const auto = await runExperiment(experiment, { scale: 'smoke', out: fresh() });
   const load = (dir: string): ResultRecord[] => loadResults(dir, { quiet: true }).records.sort((a, b) => a.key.localeCompare(b.key));
   const [e, g] = [load(eager.dir), load(graph.dir)];
   assert.deepEqual(g.map((r) => r.engine?.name), ['graph', 'graph']);
+  assert.deepEqual(load(auto.dir).map((r) => [r.engine?.name, r.finalAccuracy, r.finalEvalLoss]), g.map((r) => [r.engine?.name, r.finalAccuracy, r.finalEvalLoss]), 'the default is the graph engine');
   assert.deepEqual(e.map((r) => r.engine?.name), ['eager', 'eager']);
   assert.deepEqual(g.map((r) => r.configHash), e.map((r) => r.configHash), 'the engine is not part of the config');
   for (let i = 0; i < e.length; i++) {

@@ -5,6 +5,8 @@
  *   single   one model at a time (`train()`'s engine, one lane)
  *   batched  S replicas trained together (`trainBatched`'s engine, S lanes; default S = 8)
  *   graph    (tfjs-node) the same two, each step one TensorFlow graph (`engine: 'graph'`, lib/train/graph/)
+ *   xla      (tfjs-node) the graph engine with XLA auto-clustering (EA_XLA=1), in a child process each round
+ *            because XLA must be on before TensorFlow loads; its first graph step (compiling) is reported
  *   torch    the same model in PyTorch CPU eager (bench/torch_reference.py, in a child process), with one
  *            thread and with torch's default; the faster is the reference
  *   naive    the step this project started from (for the kernel count; timed too)
@@ -34,6 +36,7 @@ import { writeFileAtomic } from '../util/atomic-write.js';
 import { benchConfigs, type BenchConfig } from './configs.js';
 import { countKernels } from './kernels.js';
 import { NaiveTrainer } from './naive.js';
+import { measureInChild } from './workers.js';
 
 export interface BenchOptions {
   /** Configuration names (configs.ts) or configurations; default all. */
@@ -54,6 +57,8 @@ export interface BenchOptions {
   backend?: BackendName;
   /** Also time the naive step (slow on wasm/cpu). Default true. */
   naive?: boolean;
+  /** Also time the graph engine with XLA (tfjs-node only; a child process per round). Default true. */
+  xla?: boolean;
   /** Write the report as JSON here (atomically). */
   json?: string;
   /** Progress lines (e.g. console.log). Default: silent. */
@@ -82,8 +87,17 @@ export interface BenchConfigReport {
   peak_memory_mb: { single: number; batched: number; naive: number; torch_process_rss: number | null };
   /** The graph engine (tfjs-node; null elsewhere): ms per step one model at a time and S together, model-steps per second. */
   graph: { single_ms: number; batched_ms: number; single_steps_per_s: number; batched_model_steps_per_s: number } | null;
-  /** The engine with the most model-steps per second, one model at a time and S together ('eager' or 'graph'); the ratios are theirs. */
-  best_engine: { single: 'eager' | 'graph'; batched: 'eager' | 'graph' };
+  /**
+   * The graph engine with XLA auto-clustering (tfjs-node with xla on; null elsewhere), measured in a child
+   * process per round; first_step_ms: the first graph step of each (compiling included), median over rounds;
+   * engine: what the child ran ('eager' if the step could not be traced).
+   */
+  graph_xla: {
+    single_ms: number; batched_ms: number; single_steps_per_s: number; batched_model_steps_per_s: number;
+    first_step_ms: { single: number | null; batched: number | null }; engine: 'eager' | 'graph';
+  } | null;
+  /** The engine with the most model-steps per second, one model at a time and S together; the ratios are theirs. */
+  best_engine: { single: BenchEngine; batched: BenchEngine };
   /** Replica 0 of a batched run vs a single run, 3 steps from the same start: identical losses and parameters? */
   batched_bit_identical: boolean;
   batched_max_abs_diff: number;
@@ -100,6 +114,8 @@ export interface BenchReport {
   torch_note: string | null;
   configs: BenchConfigReport[];
 }
+
+export type BenchEngine = 'eager' | 'graph' | 'graph+xla';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const TORCH_SCRIPT = join(ROOT, 'bench', 'torch_reference.py');
@@ -118,9 +134,26 @@ export function findTorchPython(explicit?: string): { python?: string; version?:
   }
   return {
     note: `PyTorch not found (tried ${tried.join(', ')}); create it with: python3 -m venv .cache/torch-venv && ` +
-      '.cache/torch-venv/bin/pip install --retries 0 torch==2.13.0 numpy',
+      `.cache/torch-venv/bin/pip install --retries 0 torch==${TORCH_VERSION} numpy`,
   };
 }
+
+/**
+ * Creates the project-local PyTorch venv (.cache/torch-venv, ignored by git; dev-only, the library never
+ * needs Python) with pip from the configured index; returns why not if it fails.
+ */
+export function createTorchVenv(log: (line: string) => void): string | undefined {
+  const venv = join(ROOT, '.cache', 'torch-venv');
+  log(`PyTorch not found: creating ${venv} (python3 -m venv; pip install torch==${TORCH_VERSION} numpy; once)`);
+  for (const [cmd, args] of [['python3', ['-m', 'venv', venv]], [join(venv, 'bin', 'pip'), ['install', '--retries', '0', '--quiet', `torch==${TORCH_VERSION}`, 'numpy']]] as const) {
+    const r = spawnSync(cmd, [...args], { encoding: 'utf8', timeout: 1_800_000 });
+    if (r.status !== 0) return `${cmd} ${args.join(' ')} failed: ${(r.stderr || r.stdout || String(r.error)).trim().split('\n').slice(-2).join(' | ')}`;
+  }
+  return undefined;
+}
+
+/** The PyTorch the bench's reference figures were measured with (bench/README.md). */
+const TORCH_VERSION = '2.13.0';
 
 /** One PyTorch reference run (child process): median ms per step, CPU ms per step, peak RSS, parameter count. */
 export function torchStep(python: string, c: BenchConfig, steps: number, warmup: number, threads: number): { ms: number; cpu: number; rss: number; parameters: number } {
@@ -164,7 +197,11 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
   const configs = benchConfigs(options.configs);
   const info = options.backend ? await initBackend(options.backend) : await backendInfo();
   const wantTorch = options.torch ?? 'auto';
-  const found = wantTorch === false ? { note: 'PyTorch reference not requested (--no-torch)' } : findTorchPython(options.python);
+  let found = wantTorch === false ? { note: 'PyTorch reference not requested (--no-torch)' } : findTorchPython(options.python);
+  if (wantTorch !== false && !found.python && !options.python) {
+    const failed = createTorchVenv(log);
+    found = failed ? { note: `${found.note}; creating it failed: ${failed}` } : findTorchPython();
+  }
   if (wantTorch === true && !found.python) throw new Error(found.note);
   const loadBefore = os.loadavg();
   log(`backend ${info.backend}${info.tensorflow ? ` (TensorFlow ${info.tensorflow})` : ''}, ${os.cpus().length} cores, load ${loadBefore.map((x) => x.toFixed(2)).join(' ')}; ` +
@@ -191,7 +228,12 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
     const stepSingle = (): unknown => single.step([batches[0][i++ % 4]], [count], [SETTINGS]);
     const stepBatched = (): unknown => batched.step(batches.map((b) => b[i++ % 4]), Array(S).fill(count), Array(S).fill(SETTINGS));
     const stepNaive = (): unknown => naive.step(batches[0][i++ % 4], count);
-    for (let w = 0; w < Math.max(1, warmup); w++) { stepSingle(); stepBatched(); stepNaive(); stepGraphSingle(); stepGraphBatched(); }
+    for (let w = 0; w < Math.max(1, warmup); w++) { stepSingle(); stepBatched(); stepNaive(); }
+    // The graph modes: the recorded steps (2–3), the first graph step (the session's one-time optimisation), then `warmup` + 1 more.
+    for (const [t, step] of [[graphSingle, stepGraphSingle], [graphBatched, stepGraphBatched]] as const) {
+      for (let k = 0; t && k < 6 && t.graphStepCount === 0; k++) step();
+      for (let k = 0; k <= warmup; k++) step();
+    }
     const kSingle = countKernels(stepSingle);
     const kBatched = countKernels(stepBatched);
     const kNaive = countKernels(stepNaive);
@@ -205,7 +247,13 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
       cpuInto?.push((used.user + used.system) / 1000 / steps);
       return wall;
     };
-    const ms = { single: [] as number[], batched: [] as number[], naive: [] as number[], torch1: [] as number[], torchN: [] as number[], graphSingle: [] as number[], graphBatched: [] as number[] };
+    const ms = {
+      single: [] as number[], batched: [] as number[], naive: [] as number[], torch1: [] as number[], torchN: [] as number[],
+      graphSingle: [] as number[], graphBatched: [] as number[], xlaSingle: [] as number[], xlaBatched: [] as number[],
+    };
+    const xlaFirst = { single: [] as number[], batched: [] as number[] };
+    let xlaEngine: 'eager' | 'graph' = 'graph';
+    const withXla = onNode && (options.xla ?? true);
     let torchRss: number | null = null;
     for (let r = 0; r < rounds; r++) {
       ms.single.push(timeIt(stepSingle, cpu.single));
@@ -213,6 +261,15 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
       if (onNode) {
         ms.graphSingle.push(timeIt(stepGraphSingle));
         ms.graphBatched.push(timeIt(stepGraphBatched));
+      }
+      if (withXla) {
+        for (const [lanes, into, first] of [[1, ms.xlaSingle, xlaFirst.single], [S, ms.xlaBatched, xlaFirst.batched]] as const) {
+          // As in-process: the recorded steps, the first graph step (compiling), then `warmup` + 1 more.
+          const run = await measureInChild(c, lanes, { steps, warmup: 4 + warmup, engine: 'graph', env: { EA_XLA: '1' }, backend: 'tensorflow' });
+          into.push(run.ms / run.steps);
+          if (run.firstGraphStepMs !== null) first.push(run.firstGraphStepMs);
+          if (run.engine !== 'graph') xlaEngine = 'eager';
+        }
       }
       if (options.naive ?? true) ms.naive.push(timeIt(stepNaive));
       if (found.python) {
@@ -225,6 +282,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
       }
       log(`  ${c.name} round ${r + 1}/${rounds}: single ${ms.single[r].toFixed(1)} ms, batched ×${S} ${ms.batched[r].toFixed(1)} ms` +
         (onNode ? `, graph single ${ms.graphSingle[r].toFixed(1)} ms, graph ×${S} ${ms.graphBatched[r].toFixed(1)} ms` : '') +
+        (withXla ? `, graph+XLA single ${ms.xlaSingle[r].toFixed(1)} ms, ×${S} ${ms.xlaBatched[r].toFixed(1)} ms` : '') +
         (ms.naive.length ? `, naive ${ms.naive[r].toFixed(1)} ms` : '') +
         (found.python ? `, torch ${ms.torch1[r].toFixed(1)} ms (1 thread) / ${ms.torchN[r].toFixed(1)} ms (default threads)` : ''));
     }
@@ -247,12 +305,21 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
       single_ms: median(ms.graphSingle), batched_ms: median(ms.graphBatched),
       single_steps_per_s: 1000 / median(ms.graphSingle), batched_model_steps_per_s: (1000 * S) / median(ms.graphBatched),
     } : null;
-    const best = {
-      single: graph && graph.single_ms < msSingle ? 'graph' as const : 'eager' as const,
-      batched: graph && graph.batched_ms < msBatched ? 'graph' as const : 'eager' as const,
-    };
-    const singleRate = best.single === 'graph' && graph ? graph.single_steps_per_s : 1000 / msSingle;
-    const batchedRate = best.batched === 'graph' && graph ? graph.batched_model_steps_per_s : (1000 * S) / msBatched;
+    const graphXla = withXla ? {
+      single_ms: median(ms.xlaSingle), batched_ms: median(ms.xlaBatched),
+      single_steps_per_s: 1000 / median(ms.xlaSingle), batched_model_steps_per_s: (1000 * S) / median(ms.xlaBatched),
+      first_step_ms: { single: xlaFirst.single.length ? median(xlaFirst.single) : null, batched: xlaFirst.batched.length ? median(xlaFirst.batched) : null },
+      engine: xlaEngine,
+    } : null;
+    const fastest = (eager: number, g: number | undefined, x: number | undefined): { engine: BenchEngine; ms: number } =>
+      [{ engine: 'eager' as const, ms: eager }, { engine: 'graph' as const, ms: g }, { engine: 'graph+xla' as const, ms: x }]
+        .filter((e): e is { engine: BenchEngine; ms: number } => e.ms !== undefined)
+        .reduce((a, b) => (b.ms < a.ms ? b : a));
+    const bestSingle = fastest(msSingle, graph?.single_ms, graphXla?.single_ms);
+    const bestBatched = fastest(msBatched, graph?.batched_ms, graphXla?.batched_ms);
+    const best = { single: bestSingle.engine, batched: bestBatched.engine };
+    const singleRate = 1000 / bestSingle.ms;
+    const batchedRate = (1000 * S) / bestBatched.ms;
     const report: BenchConfigReport = {
       name: c.name, description: c.description, parameters,
       torch_steps_per_s: torchRate, single_steps_per_s: 1000 / msSingle, batched_model_steps_per_s: (1000 * S) / msBatched,
@@ -270,7 +337,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
         torch_1_thread: found.python ? median(cpu.torch1) : null, torch_default_threads: found.python ? median(cpu.torchN) : null,
       },
       peak_memory_mb: { single: kSingle.peakBytes / 2 ** 20, batched: kBatched.peakBytes / 2 ** 20, naive: kNaive.peakBytes / 2 ** 20, torch_process_rss: torchRss },
-      graph, best_engine: best,
+      graph, graph_xla: graphXla, best_engine: best,
       batched_bit_identical: identity.identical,
       batched_max_abs_diff: identity.maxAbsDiff,
     };
@@ -321,6 +388,8 @@ const fmt = (x: number | null, digits = 1): string => (x === null ? '—' : x.to
 function formatConfigLine(r: BenchConfigReport): string {
   return `${r.name}: single ${fmt(r.single_steps_per_s)} steps/s, batched ×${r.replicas} ${fmt(r.batched_model_steps_per_s)} model-steps/s, ` +
     (r.graph ? `graph single ${fmt(r.graph.single_steps_per_s)} steps/s, graph ×${r.replicas} ${fmt(r.graph.batched_model_steps_per_s)} model-steps/s, ` : '') +
+    (r.graph_xla ? `graph+XLA single ${fmt(r.graph_xla.single_steps_per_s)} steps/s, ×${r.replicas} ${fmt(r.graph_xla.batched_model_steps_per_s)} model-steps/s ` +
+      `(first step ${fmt(r.graph_xla.first_step_ms.single, 0)} / ${fmt(r.graph_xla.first_step_ms.batched, 0)} ms), ` : '') +
     `torch ${fmt(r.torch_steps_per_s)} steps/s; ratios ${fmt(r.ratio_single, 2)} / ${fmt(r.ratio_batched, 2)}; ` +
     `kernels ${r.kernels_per_step} (naive ${r.naive_kernels_per_step}); bit-identical ${r.batched_bit_identical ? 'yes' : `no (max |Δ| ${r.batched_max_abs_diff.toExponential(1)})`}`;
 }
@@ -334,10 +403,10 @@ export function formatBenchTable(report: BenchReport): string {
       `S = ${report.settings.replicas}, ${report.settings.rounds} rounds × ${report.settings.steps} steps (median round)`,
     ...(report.torch_note ? [`PyTorch: ${report.torch_note}`] : []),
     '',
-    '| config | torch ms/step | single ms/step (eager / graph) | batched ms/step ×S (eager / graph) | single / torch | batched / torch | kernels/step (naive → now) | batched bit-identical |',
+    '| config | torch ms/step | single ms/step (eager / graph / graph+XLA) | batched ms/step ×S (eager / graph / graph+XLA) | single / torch | batched / torch | kernels/step (naive → now) | batched bit-identical |',
     '|---|---|---|---|---|---|---|---|',
-    ...report.configs.map((r) => `| ${r.name} | ${fmt(r.ms_per_step.torch)} | ${fmt(r.ms_per_step.single)} / ${fmt(r.graph?.single_ms ?? null)} | ` +
-      `${fmt(r.ms_per_step.batched)} / ${fmt(r.graph?.batched_ms ?? null)} | ` +
+    ...report.configs.map((r) => `| ${r.name} | ${fmt(r.ms_per_step.torch)} | ${fmt(r.ms_per_step.single)} / ${fmt(r.graph?.single_ms ?? null)} / ${fmt(r.graph_xla?.single_ms ?? null)} | ` +
+      `${fmt(r.ms_per_step.batched)} / ${fmt(r.graph?.batched_ms ?? null)} / ${fmt(r.graph_xla?.batched_ms ?? null)} | ` +
       `${fmt(r.ratio_single, 2)}× (${r.best_engine.single}) | ${fmt(r.ratio_batched, 2)}× (${r.best_engine.batched}) | ${r.naive_kernels_per_step} → ${r.kernels_per_step} | ` +
       `${r.batched_bit_identical ? 'yes' : `no (max |Δ| ${r.batched_max_abs_diff.toExponential(1)})`} |`),
   ];

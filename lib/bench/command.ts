@@ -19,8 +19,10 @@ Usage: ea bench [options]
   --rounds R        rounds; modes alternate, the median round counts (default 3)
   --warmup N        untimed steps first (default 3)
   --backend B       ${BACKENDS.join(' | ')} (default: EA_BACKEND, else the best available)
-  --no-torch        skip the PyTorch reference (default: run it when torch is found)
+  --no-torch        skip the PyTorch reference (default: run it; when no Python with torch is found, create
+                    .cache/torch-venv with pip, once, dev-only: python3 -m venv + pip install torch==2.13.0 numpy)
   --python PATH     Python with torch (default: $EA_TORCH_PYTHON, .cache/torch-venv/bin/python, python3)
+  --no-xla          skip the graph engine with XLA (tfjs-node; measured in a child process each round)
   --no-naive        do not time the naive baseline step (its kernels are still counted)
   --json FILE       also write the figures as JSON
   --workers         instead: total throughput of 1 and of (cores) worker processes, each training 1 or
@@ -39,7 +41,7 @@ export async function runBenchCommand(argv: readonly string[], print: (line: str
       options: {
         config: { type: 'string', multiple: true }, replicas: { type: 'string' }, steps: { type: 'string' }, rounds: { type: 'string' },
         warmup: { type: 'string' }, backend: { type: 'string' }, 'no-torch': { type: 'boolean' }, python: { type: 'string' },
-        'no-naive': { type: 'boolean' }, json: { type: 'string' }, workers: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+        'no-naive': { type: 'boolean' }, 'no-xla': { type: 'boolean' }, json: { type: 'string' }, workers: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
       },
       strict: true,
     }));
@@ -66,7 +68,7 @@ export async function runBenchCommand(argv: readonly string[], print: (line: str
     const options: BenchOptions = {
       configs: values.config as string[] | undefined, replicas: int('replicas'), steps: int('steps'), rounds: int('rounds'), warmup: int('warmup'),
       backend: backend as BackendName | undefined, torch: values['no-torch'] ? false : 'auto', python: values.python as string | undefined,
-      naive: !values['no-naive'], json: values.json as string | undefined, log: print,
+      naive: !values['no-naive'], xla: !values['no-xla'], json: values.json as string | undefined, log: print,
     };
     if (values.workers) {
       await workersTable(options, print);

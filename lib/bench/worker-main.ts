@@ -1,17 +1,19 @@
 /**
  * Child process of `measureWorkers` (workers.ts): trains one benchmark configuration for a number of
- * steps on random tokens and prints one JSON line {steps, lanes, ms, cpuMs}. Not a public entry point.
+ * steps on random tokens and prints one JSON line {steps, lanes, ms, cpuMs, engine, firstGraphStepMs}
+ * (engine: what ran the timed steps; firstGraphStepMs: the first step run as a graph, during warmup — with
+ * XLA this includes the compilation). Not a public entry point.
  *
- *   node [--import tsx] worker-main.(ts|js) '{"config": "iarc-transformer", "lanes": 1, "steps": 20, "warmup": 3}'
+ *   node [--import tsx] worker-main.(ts|js) '{"config": "iarc-transformer", "lanes": 1, "steps": 20, "warmup": 3, "engine": "graph"}'
  */
 import { initBackend, type BackendName } from '../backend.js';
 import { disposeParams, initParams } from '../models/params.js';
 import { createModel } from '../models/registry.js';
 import { StackedTrainer } from '../train/engine.js';
 import { Rng } from '../train/rng.js';
-import { benchConfigs } from './configs.js';
+import { benchConfigs, type BenchConfig } from './configs.js';
 
-const args = JSON.parse(process.argv[2] ?? '{}') as { config: string; lanes: number; steps: number; warmup: number; backend?: BackendName };
+const args = JSON.parse(process.argv[2] ?? '{}') as { config: string | BenchConfig; lanes: number; steps: number; warmup: number; backend?: BackendName; engine?: 'eager' | 'graph' };
 await initBackend(args.backend);
 const [c] = benchConfigs([args.config]);
 const model = createModel(c.model);
@@ -19,6 +21,7 @@ const S = args.lanes;
 const params = Array.from({ length: S }, (_, s) => initParams(model, s));
 const engine = new StackedTrainer(model, params.map((p) => ({ params: p })));
 params.forEach(disposeParams);
+if (args.engine === 'graph') engine.useGraph();
 const rng = new Rng(1, 2);
 const n = c.batch * c.length;
 const batch = () => ({
@@ -28,11 +31,19 @@ const batch = () => ({
 const batches = Array.from({ length: 4 }, () => Array.from({ length: S }, batch));
 const settings = Array(S).fill({ learningRate: 1e-3, weightDecay: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, clipNorm: 1 });
 const step = (i: number): unknown => engine.step(batches[i % 4], Array(S).fill(n), settings);
-for (let i = 0; i < args.warmup; i++) step(i);
+let firstGraphStepMs: number | null = null;
+// On the graph engine the warmup goes on until a step has run as a graph (recording takes 2–3 steps).
+for (let i = 0; i < args.warmup || (args.engine === 'graph' && firstGraphStepMs === null && i < args.warmup + 6); i++) {
+  const before = engine.engine;
+  const t = performance.now();
+  step(i);
+  if (before === 'eager' && engine.engine === 'graph') firstGraphStepMs = performance.now() - t;
+}
 const c0 = process.cpuUsage();
 const t0 = performance.now();
 for (let i = 0; i < args.steps; i++) step(i);
 const ms = performance.now() - t0;
 const cpu = process.cpuUsage(c0);
+const ran = engine.engine;
 engine.dispose();
-console.log(JSON.stringify({ steps: args.steps, lanes: S, ms, cpuMs: (cpu.user + cpu.system) / 1000 }));
+console.log(JSON.stringify({ steps: args.steps, lanes: S, ms, cpuMs: (cpu.user + cpu.system) / 1000, engine: ran, firstGraphStepMs }));

@@ -12,6 +12,7 @@ import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BackendName } from '../backend.js';
+import type { BenchConfig } from './configs.js';
 
 /** Cores available to this process. */
 export function availableCores(): number {
@@ -63,8 +64,8 @@ export interface WorkerMeasurement {
 }
 
 export interface MeasureWorkersOptions {
-  /** Benchmark configuration name (configs.ts). */
-  config: string;
+  /** Benchmark configuration: a name (configs.ts) or the configuration itself. */
+  config: string | BenchConfig;
   /** Worker counts to try. Default [1, cores]. */
   workers?: number[];
   /** Lanes per worker. Default 1. */
@@ -75,17 +76,35 @@ export interface MeasureWorkersOptions {
   backend?: BackendName;
   /** TF_NUM_INTRAOP_THREADS per worker; null: the environment's, else the library's default (one thread). Default 1 when workers > 1, else null. */
   threads?: number | null;
+  /** The engine the workers train with (StackedTrainer.useGraph for 'graph'). Default 'eager'. */
+  engine?: 'eager' | 'graph';
+  /** More environment for the workers (e.g. EA_XLA=1). */
+  env?: Record<string, string>;
+}
+
+/** One worker's own figures. */
+export interface WorkerRun {
+  steps: number;
+  lanes: number;
+  ms: number;
+  cpuMs: number;
+  /** The engine that ran the timed steps (a graph request falls back to eager where it cannot be traced). */
+  engine: 'eager' | 'graph';
+  /** The first step run as a graph (in the warmup; with XLA it includes compiling), or null. */
+  firstGraphStepMs: number | null;
 }
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 
 /** Runs `workers` copies of worker-main at once and collects their JSON lines. */
-async function runWorkers(k: number, o: Required<Omit<MeasureWorkersOptions, 'workers' | 'backend' | 'threads'>> & { backend?: BackendName; threads: number | null }): Promise<WorkerMeasurement> {
+async function runWorkers(k: number, o: Required<Omit<MeasureWorkersOptions, 'workers' | 'backend' | 'threads' | 'env'>> & { backend?: BackendName; threads: number | null; env?: Record<string, string> }): Promise<WorkerMeasurement & { runs: WorkerRun[] }> {
   const fromSource = import.meta.url.endsWith('.ts');
   const entry = join(HERE, fromSource ? 'worker-main.ts' : 'worker-main.js');
-  const args = [...(fromSource ? ['--import', 'tsx'] : []), entry, JSON.stringify({ config: o.config, lanes: o.lanes, steps: o.steps, warmup: o.warmup, backend: o.backend })];
-  const env = { ...process.env, TF_CPP_MIN_LOG_LEVEL: '2', ...(o.threads !== null ? { TF_NUM_INTRAOP_THREADS: String(o.threads), TF_NUM_INTEROP_THREADS: '1' } : {}) };
-  const runs = await Promise.all(Array.from({ length: k }, () => new Promise<{ steps: number; lanes: number; ms: number }>((resolve, reject) => {
+  const args = [...(fromSource ? ['--import', 'tsx'] : []), entry, JSON.stringify({ config: o.config, lanes: o.lanes, steps: o.steps, warmup: o.warmup, backend: o.backend, engine: o.engine })];
+  const env = {
+    ...process.env, TF_CPP_MIN_LOG_LEVEL: '2', ...(o.threads !== null ? { TF_NUM_INTRAOP_THREADS: String(o.threads), TF_NUM_INTEROP_THREADS: '1' } : {}), ...o.env,
+  };
+  const runs = await Promise.all(Array.from({ length: k }, () => new Promise<WorkerRun>((resolve, reject) => {
     const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
@@ -95,12 +114,21 @@ async function runWorkers(k: number, o: Required<Omit<MeasureWorkersOptions, 'wo
     child.on('close', (code) => {
       const line = out.trim().split('\n').at(-1);
       if (code !== 0 || !line) reject(new Error(`worker exited with ${code}: ${err.trim().split('\n').slice(-3).join(' | ')}`));
-      else resolve(JSON.parse(line) as { steps: number; lanes: number; ms: number });
+      else resolve(JSON.parse(line) as WorkerRun);
     });
   })));
   const slowest = Math.max(...runs.map((r) => r.ms));
   const modelSteps = runs.reduce((n, r) => n + r.steps * r.lanes, 0);
-  return { workers: k, lanes: o.lanes, threads: o.threads, modelStepsPerS: (1000 * modelSteps) / slowest, msPerStep: runs.map((r) => r.ms / r.steps) };
+  return { workers: k, lanes: o.lanes, threads: o.threads, modelStepsPerS: (1000 * modelSteps) / slowest, msPerStep: runs.map((r) => r.ms / r.steps), runs };
+}
+
+/**
+ * One worker process training `lanes` models of `config` with `engine` and more environment `env`
+ * (e.g. EA_XLA=1: XLA must be on before TensorFlow loads, so it is measured in a child); its figures.
+ */
+export async function measureInChild(config: string | BenchConfig, lanes: number, o: { steps: number; warmup: number; engine: 'eager' | 'graph'; env?: Record<string, string>; backend?: BackendName }): Promise<WorkerRun> {
+  const m = await runWorkers(1, { config, lanes, steps: o.steps, warmup: o.warmup, engine: o.engine, env: o.env, backend: o.backend, threads: null });
+  return m.runs[0];
 }
 
 /** Total throughput with each worker count in `workers` (see the file comment). */
@@ -112,6 +140,7 @@ export async function measureWorkers(options: MeasureWorkersOptions): Promise<Wo
     const threads = options.threads !== undefined ? options.threads : k > 1 ? 1 : null;
     out.push(await runWorkers(k, {
       config: options.config, lanes: options.lanes ?? 1, steps: options.steps ?? 15, warmup: options.warmup ?? 3, backend: options.backend, threads,
+      engine: options.engine ?? 'eager', env: options.env,
     }));
   }
   return out;

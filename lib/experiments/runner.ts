@@ -31,7 +31,7 @@
  * ```
  */
 import { cpus } from 'node:os';
-import { existsSync, readdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { backendInfo, initBackend, type BackendName } from '../backend.js';
 import { parameterCount, type SequenceModel } from '../models/model.js';
@@ -48,13 +48,10 @@ import {
   checkpointPath, defaultDataDir, modelPath, readRecord, readResults, recordPath, removeStaleTempFiles, resultDir, writeRecord, type ResultProblem,
 } from './store.js';
 import { createTaskSource, type TaskSource } from './tasks.js';
+import { cpuSimd, libraryVersion } from '../util/host.js';
 import type { Cell, CellSpec, Experiment, Scale } from './types.js';
 
-/** Name and version from the package.json at the top of the repository. */
-export function libraryVersion(): { name: string; version: string } {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { name: string; version: string };
-  return { name: pkg.name, version: pkg.version };
-}
+export { cpuSimd, libraryVersion };
 
 export interface RunOptions extends ExpandOptions {
   scale: Scale;
@@ -84,9 +81,9 @@ export interface RunOptions extends ExpandOptions {
    */
   onlyStopped?: StopReason;
   /**
-   * The training engine (TrainerArgs.engine): 'eager' or 'graph' (tfjs-node; each step one TensorFlow
-   * graph). Not part of a cell's config: records of either engine are the same cell's, and say which
-   * engine made them. Default 'eager'.
+   * The training engine (TrainerArgs.engine): 'eager', 'graph' (tfjs-node; each step one TensorFlow
+   * graph) or 'auto' (graph on tfjs-node, else eager). Not part of a cell's config: records of either
+   * engine are the same cell's, and say which engine made them. Default 'auto'.
    */
   engine?: Engine;
 }
@@ -401,7 +398,7 @@ export async function runGroup(cells: readonly Cell[], ctx: CellContext, trainer
       return {
         data: tasks[i] as TaskSource,
         args: {
-          ...cell.spec.trainer, seed: cell.spec.seed, signal: ctx.signal, engine: ctx.engine ?? 'eager',
+          ...cell.spec.trainer, seed: cell.spec.seed, signal: ctx.signal, engine: ctx.engine ?? 'auto',
           // Checkpoints by time (and when stopped or done), none by step count.
           checkpointPath: path, checkpointEvery: maxSteps, checkpointEveryMs: ctx.checkpointEveryMs ?? DEFAULT_CHECKPOINT_EVERY_MS,
           checkpointTag: checkpointTag(cell), ...(resume ? { resumeFrom: path } : {}),
@@ -473,16 +470,6 @@ function initialMeasures(model: SequenceModel, spec: CellSpec): MeasureResult[] 
   return measures;
 }
 
-let simd: string[] | undefined;
-/** The CPU's vector extensions that change float results (Linux: from /proc/cpuinfo; elsewhere empty). */
-export function cpuSimd(): string[] {
-  if (simd) return simd;
-  let flags: string[] = [];
-  try {
-    flags = (/^flags\s*:(.*)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? '').trim().split(/\s+/);
-  } catch { /* not Linux */ }
-  return (simd = ['avx2', 'fma', 'avx512f'].filter((f) => flags.includes(f)));
-}
 
 /** Measures the trained model, keeps it if asked, and writes the cell's record. */
 async function finishCell(
@@ -515,7 +502,7 @@ async function finishCell(
     library: libraryVersion(),
     backend: { ...info },
     host: { node: process.version, platform: process.platform, arch: process.arch, cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', simd: cpuSimd() },
-    engine: { name: result?.engine ?? 'eager', lanes },
+    engine: { name: result?.engine ?? 'eager', lanes: result?.lanes ?? lanes },
     steps, maxSteps: spec.trainer.steps ?? 1000,
     stopReason: diverged ? 'diverged' : (result as TrainResult).stopReason,
     ...(diverged ? { error: diverged } : {}),

@@ -22,6 +22,8 @@
 import type { SequenceModel } from '../models/model.js';
 import type { DataSource } from './data.js';
 import { disposeResults, runLanes, type LaneSpec } from './lanes.js';
+import * as tf from '@tensorflow/tfjs-core';
+import { GROUPINGS, groupingFromEnv, measureGrouping, type Grouping } from './grouping.js';
 import { resolveTrainerArgs, type TrainerArgs, type TrainResult } from './trainer.js';
 
 /** One replica: its data and its trainer arguments (as for `train(model, data, args)`). */
@@ -36,6 +38,13 @@ export interface BatchedOptions {
    * the time to the first finished result grow with it). Default: all at once.
    */
   maxReplicas?: number;
+  /**
+   * On the graph engine: 'stacked' trains a group as one stacked graph, 'single' trains its replicas
+   * one after the other, each as its own graph; 'auto' measures which is faster on this machine for
+   * this model, group size and batch shape, once, and caches it (grouping.ts). The eager engine always
+   * stacks (its stacked step is bit-identical to single runs, and faster). Default: EA_GROUPING, else 'auto'.
+   */
+  grouping?: Grouping;
 }
 
 /**
@@ -47,6 +56,8 @@ export interface BatchedOptions {
 export async function trainBatched(model: SequenceModel, replicas: readonly Replica[], options: BatchedOptions = {}): Promise<PromiseSettledResult<TrainResult>[]> {
   const max = options.maxReplicas ?? replicas.length;
   if (!Number.isInteger(max) || max < 1) throw new Error(`maxReplicas must be a positive integer; got ${max}`);
+  const grouping = options.grouping ?? groupingFromEnv() ?? 'auto';
+  if (!GROUPINGS.includes(grouping)) throw new Error(`grouping must be one of ${GROUPINGS.join(', ')}; got ${JSON.stringify(grouping)}`);
   const results: PromiseSettledResult<TrainResult>[] = new Array(replicas.length);
   for (let start = 0; start < replicas.length; start += max) {
     const group = replicas.slice(start, start + max);
@@ -63,7 +74,12 @@ export async function trainBatched(model: SequenceModel, replicas: readonly Repl
     if (specs.length === 0) continue;
     let settled: PromiseSettledResult<TrainResult>[];
     try {
-      settled = await runLanes(model, specs);
+      if (await oneByOne(model, specs, grouping)) {
+        settled = [];
+        for (const spec of specs) settled.push(...await runLanes(model, [spec]));
+      } else {
+        settled = await runLanes(model, specs);
+      }
     } catch (err) {
       disposeResults(results); // earlier groups' results are never returned
       throw err;
@@ -71,6 +87,14 @@ export async function trainBatched(model: SequenceModel, replicas: readonly Repl
     settled.forEach((r, k) => { results[where[k]] = r; });
   }
   return results;
+}
+
+/** Whether a group trains one replica after another (single graphs) rather than stacked. */
+async function oneByOne(model: SequenceModel, specs: readonly LaneSpec[], grouping: Grouping): Promise<boolean> {
+  const onGraph = specs[0].config.engine !== 'eager' && tf.getBackend() === 'tensorflow';
+  if (!onGraph || specs.length < 2 || grouping === 'stacked') return false;
+  if (grouping === 'single') return true;
+  return (await measureGrouping(model, specs.length, specs[0].data.trainBatch(0))).choice === 'single';
 }
 
 /**

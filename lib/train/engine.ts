@@ -203,6 +203,8 @@ export class StackedTrainer {
   /** Set by useGraph: where recorded steps are written; the graph of the current shape once recorded. */
   private graphDir: string | undefined;
   private graph: GraphStepRunner | undefined;
+  /** Steps run as a graph so far. */
+  private graphSteps = 0;
   /** The first of the two recordings a graph needs (see recordStep), and the shapes that cannot be traced. */
   private pending: { key: string; trace: Trace; attempts: number } | undefined;
   private readonly untraceable = new Set<string>();
@@ -352,8 +354,12 @@ export class StackedTrainer {
     });
     this.stepCounts = this.stepCounts.map((t) => t + 1);
     const arrays = this.stepArrays(batches, scoredCounts, settings);
-    const values = this.graph?.matches(arrays) ? this.graph.run(arrays)
-      : this.graphDir !== undefined && !this.untraceable.has(stepKey(arrays)) ? this.recordStep(arrays, this.graphDir) : this.eagerStep(arrays);
+    if (this.graph?.matches(arrays)) {
+      this.graphSteps++;
+      const values = this.graph.run(arrays);
+      return Array.from({ length: S }, (_, s) => ({ loss: values[s], gradNorm: values[S + s] }));
+    }
+    const values = this.graphDir !== undefined && !this.untraceable.has(stepKey(arrays)) ? this.recordStep(arrays, this.graphDir) : this.eagerStep(arrays);
     return Array.from({ length: S }, (_, s) => ({ loss: values[s], gradNorm: values[S + s] }));
   }
 
@@ -428,9 +434,14 @@ export class StackedTrainer {
     this.graphDir = enable === false ? undefined : (typeof enable === 'object' && enable.dir) || defaultGraphDir();
   }
 
-  /** Which engine the steps run on: 'eager', or 'graph' once a step has been recorded. */
+  /** Which engine ran the steps: 'graph' once a step has run as a graph (the first steps of each shape are recorded eagerly), else 'eager'. */
   get engine(): 'eager' | 'graph' {
-    return this.graph ? 'graph' : 'eager';
+    return this.graphSteps > 0 ? 'graph' : 'eager';
+  }
+
+  /** How many steps have run as a graph. */
+  get graphStepCount(): number {
+    return this.graphSteps;
   }
 
   /**

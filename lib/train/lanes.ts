@@ -142,10 +142,9 @@ export async function runLanes(model: SequenceModel, specs: readonly LaneSpec[])
   } finally {
     for (const init of inits) tf.dispose(Object.values(init.params));
   }
-  if (lanes.some((l) => l.c.engine === 'graph')) {
-    if (tf.getBackend() === 'tensorflow') engine.useGraph();
-    else warnOnce(`engine 'graph' needs the tensorflow (tfjs-node) backend; training on '${tf.getBackend()}' with the eager engine`);
-  }
+  const wanted = lanes[0].c.engine; // one engine for the stack: the first lane's
+  if (wanted !== 'eager' && tf.getBackend() === 'tensorflow') engine.useGraph();
+  else if (wanted === 'graph') warnOnce(`engine 'graph' needs the tensorflow (tfjs-node) backend; training on '${tf.getBackend()}' with the eager engine`);
   /** Lanes still in the engine, in engine order. */
   let active = [...lanes];
   /** Lanes being finished (their last checkpoint says whether the run ended). */
@@ -233,7 +232,7 @@ export async function runLanes(model: SequenceModel, specs: readonly LaneSpec[])
                 : l.progress.lossCurve,
               wallTimeMs: elapsed(l),
               params: engine.laneParams(active.indexOf(l)),
-              engine: engine.engine,
+              engine: engine.engine, lanes: lanes.length,
               ...(l.resume ? { resumedFrom: l.resume.step } : {}),
             },
           };

@@ -128,13 +128,16 @@ export interface TrainerArgs {
   /**
    * 'eager' runs each step as tfjs ops; 'graph' (tfjs-node only) records the first step and runs the
    * later ones as one TensorFlow graph each (lib/train/graph/; the same numbers within the bound stated
-   * in README). On wasm and cpu 'graph' falls back to 'eager' with a message. Default 'eager'.
+   * in README). On wasm and cpu 'graph' falls back to 'eager' with a message. 'auto' is 'graph' on
+   * tfjs-node and 'eager' elsewhere. Default 'auto'.
    */
   engine?: Engine;
 }
 
-export const ENGINES = ['eager', 'graph'] as const;
+export const ENGINES = ['auto', 'eager', 'graph'] as const;
 export type Engine = (typeof ENGINES)[number];
+/** The engine that actually ran a run's steps. */
+export type EngineUsed = Exclude<Engine, 'auto'>;
 
 type Optional = 'checkpointPath' | 'resumeFrom' | 'callbacks' | 'signal' | 'checkpointTag';
 export type TrainerConfig = Required<Omit<TrainerArgs, Optional | 'plateau'>> & Pick<TrainerArgs, Optional> & { plateau: PlateauConfig | null };
@@ -167,7 +170,7 @@ export function resolveTrainerArgs(args: TrainerArgs = {}): TrainerConfig {
     const v = args[name];
     if (v !== undefined && (typeof v !== 'string' || v === '')) throw new Error(`${name} must be a file path; got ${JSON.stringify(v)}`);
   }
-  const engine = args.engine ?? 'eager';
+  const engine = args.engine ?? 'auto';
   if (!ENGINES.includes(engine)) throw new Error(`engine must be one of ${ENGINES.join(', ')}; got ${JSON.stringify(engine)}`);
   const checkpointEveryMs = args.checkpointEveryMs ?? 0;
   if (!(checkpointEveryMs >= 0) || !Number.isFinite(checkpointEveryMs)) {
@@ -209,7 +212,9 @@ export interface TrainResult {
   /** The step a resume started from, if any. */
   resumedFrom?: number;
   /** The engine that ran the steps ('graph' when a step was recorded and run as a graph). */
-  engine: Engine;
+  engine: EngineUsed;
+  /** Replicas in the stack this run started in (1: alone; `trainBatched` stacks several). */
+  lanes: number;
 }
 
 /**

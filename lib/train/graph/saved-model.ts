@@ -92,6 +92,15 @@ export interface GraphOutput {
   id: number;
 }
 
+/**
+ * Type attributes tfjs-node leaves out of an op because eager TensorFlow infers them from the inputs,
+ * while a GraphDef node must carry them: op → attribute → the input whose dtype it is.
+ * (Found by grepping tfjs-node's kernels for ops issued with no attributes; the logical ops have none.)
+ */
+const INFERRED_TYPE_ATTRS: Record<string, Record<string, number>> = {
+  ExpandDims: { T: 0, Tdim: 1 },
+};
+
 /** The trace's GraphDef and signature as a SavedModel (bytes of saved_model.pb). */
 export function savedModelBytes(trace: Trace, outputs: readonly GraphOutput[]): Uint8Array {
   const p = protos();
@@ -153,6 +162,9 @@ export function savedModelBytes(trace: Trace, outputs: readonly GraphOutput[]): 
     const name = `op_${i}_${op.op}`;
     const attrs: Record<string, AttrValue> = {};
     for (const a of op.attrs) attrs[a.name] = attrProto(a, op.op);
+    for (const [attr, input] of Object.entries(INFERRED_TYPE_ATTRS[op.op] ?? {})) {
+      if (!(attr in attrs)) attrs[attr] = typeAttr((trace.meta.get(op.inputs[input]) as TensorMeta).dtype);
+    }
     node(name, op.op, op.inputs.map(nameOf), attrs);
     op.outputs.forEach((id, k) => names.set(id, k === 0 ? name : `${name}:${k}`));
   });
