@@ -120,7 +120,7 @@ const LIVE_CELLS = [
   "import * as ea from 'expressive-attention';\nawait ea.initBackend();",
   "const data = new ea.ToySource({ symbols: 8, length: 8, batchSize: 16, seed: 1 });\n" +
   "const model = new ea.Transformer({ vocabSize: data.vocabSize, contextLength: data.contextLength, width: 16, layers: 1, heads: 2, attention: 'expressive' });\n" +
-  "const result = await ea.trainLive(model, data, { steps: 300, learningRate: 3e-3, evalEvery: 25, earlyStopAtPerfect: false }, { title: 'live view test', updateEveryMs: 250 });\n" +
+  "const result = await ea.trainLive(model, data, { steps: 3000, learningRate: 3e-3, evalEvery: 25, earlyStopAtPerfect: false }, { title: 'live view test', updateEveryMs: 250 });\n" +
   'ea.disposeParams(result.params);',
 ];
 
@@ -270,7 +270,7 @@ test('JupyterLab in headless Chromium', { skip, timeout: 15 * 60_000 }, async (t
       const state = await cell.evaluate((el) => {
         const img = el.querySelector('.jp-RenderedSVG img');
         const svg = img ? decodeURIComponent(img.getAttribute('src') ?? '') : '';
-        return { outputs: el.querySelectorAll('.jp-OutputArea-output').length, status: /step [0-9]+\/300[^<]*/.exec(svg)?.[0] ?? '', plotly: el.querySelector('.jp-RenderedPlotly .main-svg') !== null };
+        return { outputs: el.querySelectorAll('.jp-OutputArea-output').length, status: /step [0-9]+\/3000[^<]*/.exec(svg)?.[0] ?? '', plotly: el.querySelector('.jp-RenderedPlotly .main-svg') !== null };
       });
       maxOutputs = Math.max(maxOutputs, state.outputs);
       if (state.status && state.status !== frames.at(-1)) frames.push(state.status);
@@ -287,7 +287,7 @@ test('JupyterLab in headless Chromium', { skip, timeout: 15 * 60_000 }, async (t
     assert.ok(frames.every((f) => / steps\/s · ETA /.test(f) || /^step 1\//.test(f)), `status lines show rate and ETA: ${JSON.stringify(frames)}`);
     assert.equal(maxOutputs, 1, 'the training cell must have exactly one output (updated in place)');
     const title = (await cell.locator('.jp-RenderedPlotly .gtitle').allTextContents()).join(' ');
-    assert.match(title, /live view test.*finished 300 steps in/, 'the final figure carries the outcome');
+    assert.match(title, /live view test.*finished 3000 steps in/, 'the final figure carries the outcome');
     await cell.screenshot({ path: join(artifacts, 'live-training-final.png') });
     await page.close();
     console.log(`# live view: ${frames.length} distinct frames (steps ${steps.join(', ')}), final Plotly figure, ${elapsed(t1)}`);
