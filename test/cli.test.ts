@@ -233,7 +233,8 @@ test('the real command: exit code 2 on an unknown experiment, and a smoke run in
 
 test('Ctrl-C (SIGINT) stops the real command with exit code 130, checkpointing the cell in progress; --stop-after resumes it and exits 75', async () => {
   const out = join(root, 'sigint');
-  const argv = ['--import', 'tsx', 'lib/cli.ts', 'run', 'cog-delete', '--scale', 'quick', '--out', out, '--workers', '1'];
+  // 20 000 steps per cell: far more than the 2 s time box below can finish, on any engine (--steps files them under quick-steps20000).
+  const argv = ['--import', 'tsx', 'lib/cli.ts', 'run', 'cog-delete', '--scale', 'quick', '--steps', '20000', '--out', out, '--workers', '1'];
   const child = spawn(process.execPath, argv, {
     cwd: repo, env: { ...process.env, EA_BACKEND: backend, TF_CPP_MIN_LOG_LEVEL: '2' }, stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -254,12 +255,12 @@ test('Ctrl-C (SIGINT) stops the real command with exit code 130, checkpointing t
   const at = Number(/stopped \(cell mechanism=dot-product,seed=0 checkpointed at step (\d+); the next run resumes it\)/.exec(stderr)?.[1]);
   assert.match(stderr, /0 run, 0 already done, 0 failed, 2 left \(≤ \d+ steps\), stopped/);
   assert.match(stderr, /^left: 2 cells, ≤ \d+ steps — (about \S+ more at this run's [\d.]+ model-steps\/s|no estimate \(no steps trained in this run\)); run the same command again to continue$/m);
-  const dir = join(out, 'cog', 'cog-delete', 'quick');
+  const dir = join(out, 'cog', 'cog-delete', 'quick-steps20000');
   assert.deepEqual(readdirSync(dir), ['checkpoints'], 'no record, only the checkpoint');
   assert.deepEqual(readdirSync(join(dir, 'checkpoints')), ['mechanism=dot-product,seed=0.ckpt']);
 
   // The same command with a time box: it resumes the cell where it was stopped, stops when the time is up, exits 75.
-  const again = await ea('run', 'cog-delete', '--scale', 'quick', '--out', out, '--workers', '1', '--backend', backend, '--stop-after', '2s');
+  const again = await ea('run', 'cog-delete', '--scale', 'quick', '--steps', '20000', '--out', out, '--workers', '1', '--backend', backend, '--stop-after', '2s');
   assert.equal(again.code, 75, again.stderr);
   assert.match(again.stderr, new RegExp(`mechanism=dot-product,seed=0 resumed from its checkpoint at step ${at}/\\d+`));
   assert.match(again.stderr, /--stop-after 2s reached: stopping after checkpointing/);
