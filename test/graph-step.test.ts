@@ -97,6 +97,53 @@ for (const [name, spec] of MODELS) {
   });
 }
 
+test('evaluation as a graph: after two recorded batches each batch is one session call; sums within 1e-5, predictions equal to eager; a lane subset too; no leak', { skip, timeout: 120_000 }, async () => {
+  await initBackend('tensorflow');
+  for (const [name, spec] of MODELS) {
+    const eager = trainer(spec as ModelSpec, 3);
+    const graph = trainer(spec as ModelSpec, 3);
+    graph.t.useGraph({ dir: join(root, 'graphs-eval') });
+    // Trained a little first, so that predictions are not all one token.
+    run(eager.t, 30);
+    run(graph.t, 30);
+    const wide = new LadderTask({ N: 12, a: 1, b: 3, contextLength: 16, batchSize: 8, evalSize: 48, evalBatchSize: 8, seed: 6 });
+    const evalSet = wide.evalBatches();
+    assert.equal(evalSet.length, 6, 'six batches of one shape');
+    for (const lanes of [[0, 1, 2], [2, 0]]) {
+      const e = eager.t.evaluate(lanes, lanes.map(() => evalSet));
+      const before = graph.t.graphEvalCount;
+      const g = graph.t.evaluate(lanes, lanes.map(() => evalSet));
+      // Two agreeing recordings make the graph (three when the first also builds the forward's cached tensors).
+      assert.ok(graph.t.graphEvalCount - before >= evalSet.length - 3, `${name}, lanes ${lanes}: batches 3 or 4.. of a new shape (all lanes; a subset of 2) run as a graph`);
+      // A known shape: every batch is a session call, nothing is left behind, reruns are bit for bit.
+      const tensors = tf.memory().numTensors;
+      const graphBatches = graph.t.graphEvalCount;
+      const again = graph.t.evaluate(lanes, lanes.map(() => evalSet));
+      assert.equal(graph.t.graphEvalCount - graphBatches, evalSet.length, `${name}, lanes ${lanes}: every batch of a known shape runs as a graph`);
+      assert.equal(tf.memory().numTensors, tensors, `${name}, lanes ${lanes}: no tensor left by evaluate`);
+      const third = graph.t.evaluate(lanes, lanes.map(() => evalSet));
+      assert.deepEqual(third, again, `${name}, lanes ${lanes}: a graph evaluation reruns bit for bit`);
+      // The two trainers' weights differ by the graph steps' rounding (≤ 0.01 after 30 steps), so each
+      // graph evaluation is compared with an eager evaluation of the graph trainer's own weights.
+      graph.t.useGraph(false);
+      const own = graph.t.evaluate(lanes, lanes.map(() => evalSet));
+      graph.t.useGraph({ dir: join(root, 'graphs-eval') });
+      for (const [what, r] of [['recording call', g], ['graph call', again]] as const) {
+        lanes.forEach((_, k) => {
+          assert.ok(Math.abs(r[k].lossSum - own[k].lossSum) <= 1e-5 * Math.max(1, Math.abs(own[k].lossSum)), `${name}, ${what}, lane ${lanes[k]}: loss sum ${r[k].lossSum} vs eager ${own[k].lossSum}`);
+          // Equal argmax, but for a logit tie within float rounding (at most 2 of the ≈ 2 300 predictions).
+          let differ = 0;
+          r[k].predicted.forEach((p, i) => p.forEach((v, j) => { if (v !== own[k].predicted[i][j]) differ++; }));
+          assert.ok(differ <= 2, `${name}, ${what}, lane ${lanes[k]}: ${differ} predictions differ from eager`);
+          assert.ok(Math.abs(e[k].lossSum - r[k].lossSum) <= 0.02 * Math.max(1, Math.abs(e[k].lossSum)), `${name}: within the training bound of the eager trainer`);
+        });
+      }
+    }
+    eager.t.dispose();
+    graph.t.dispose();
+  }
+});
+
 test('the graph step leaks no tensor; another shape is recorded anew; useGraph(false) goes back to eager', { skip, timeout: 120_000 }, async () => {
   await initBackend('tensorflow');
   const dir = join(root, 'graphs-shape');

@@ -202,11 +202,14 @@ export class StackedTrainer {
   private readonly anyDecay: boolean;
   /** Set by useGraph: where recorded steps are written; the graph of the current shape once recorded. */
   private graphDir: string | undefined;
-  private graph: GraphStepRunner | undefined;
-  /** Steps run as a graph so far. */
+  /** The graph of the current step shape, and of the current evaluation shape, once recorded. */
+  private graph: RecordedGraph | undefined;
+  private evalGraph: RecordedGraph | undefined;
+  /** Steps and evaluation batches run as a graph so far. */
   private graphSteps = 0;
-  /** The first of the two recordings a graph needs (see recordStep), and the shapes that cannot be traced. */
-  private pending: { key: string; trace: Trace; attempts: number } | undefined;
+  private graphEvals = 0;
+  /** The first of the two recordings a graph needs, by shape key (see recordGraph), and the shapes that cannot be traced. */
+  private readonly pending = new Map<string, { trace: Trace; attempts: number }>();
   private readonly untraceable = new Set<string>();
 
   constructor(readonly model: SequenceModel, lanes: LaneInit[]) {
@@ -354,12 +357,8 @@ export class StackedTrainer {
     });
     this.stepCounts = this.stepCounts.map((t) => t + 1);
     const arrays = this.stepArrays(batches, scoredCounts, settings);
-    if (this.graph?.matches(arrays)) {
-      this.graphSteps++;
-      const values = this.graph.run(arrays);
-      return Array.from({ length: S }, (_, s) => ({ loss: values[s], gradNorm: values[S + s] }));
-    }
-    const values = this.graphDir !== undefined && !this.untraceable.has(stepKey(arrays)) ? this.recordStep(arrays, this.graphDir) : this.eagerStep(arrays);
+    const values = this.graph?.key === stepKey(arrays) ? this.graphStep(this.graph, arrays)
+      : this.graphDir !== undefined && !this.untraceable.has(stepKey(arrays)) ? this.recordStep(arrays, this.graphDir) : this.eagerStep(arrays);
     return Array.from({ length: S }, (_, s) => ({ loss: values[s], gradNorm: values[S + s] }));
   }
 
@@ -426,11 +425,11 @@ export class StackedTrainer {
    * the next step is computed eagerly while its ops are recorded (lib/train/graph/), the recording is
    * written as a SavedModel under `dir` and opened, and every later step of the same shape is one
    * session call fed with that step's arrays. A step of another shape (other batch size, weight decay
-   * switched on or off) is recorded anew. `false` goes back to eager steps.
+   * switched on or off) is recorded anew. Evaluation batches likewise (`evaluate`). `false` goes back
+   * to eager steps.
    */
   useGraph(enable: boolean | { dir?: string } = true): void {
-    this.graph?.dispose();
-    this.graph = undefined;
+    this.dropGraphs();
     this.graphDir = enable === false ? undefined : (typeof enable === 'object' && enable.dir) || defaultGraphDir();
   }
 
@@ -444,95 +443,146 @@ export class StackedTrainer {
     return this.graphSteps;
   }
 
-  /**
-   * A real (eager) step that is also recorded. Two consecutive recordings of one shape must be the same
-   * computation (`sameComputation`: no array made from the data outside the feeds); then the second is
-   * written and opened as this trainer's graph step. If they differ, that shape stays eager, with a message.
-   */
+  /** How many evaluation batches have run as a graph. */
+  get graphEvalCount(): number {
+    return this.graphEvals;
+  }
+
+  /** Closes the opened graphs (their SavedModels stay on disk, found again by content hash). */
+  private dropGraphs(): void {
+    this.graph?.dispose();
+    this.evalGraph?.dispose();
+    this.graph = undefined;
+    this.evalGraph = undefined;
+  }
+
+  /** A step as one session call of the recorded graph: feeds this step's arrays, takes θ, m, v back. */
+  private graphStep(graph: RecordedGraph, a: StepArrays): Float32Array {
+    this.graphSteps++;
+    const out = graph.run({ theta: this.theta, m: this.m, v: this.v }, stepFeeds(a), a.input);
+    this.theta.assign(out.theta);
+    this.m.assign(out.m);
+    this.v.assign(out.v);
+    const values = out.out.dataSync() as Float32Array;
+    tf.dispose(Object.values(out));
+    return values;
+  }
+
+  /** A real (eager) step that is also recorded; see recordGraph. */
   private recordStep(a: StepArrays, dir: string): Float32Array {
     this.graph?.dispose();
     this.graph = undefined;
-    const key = stepKey(a);
-    const feeds = stepFeeds(a);
-    const recorder = GraphRecorder.get();
-    const { result: out, trace } = recorder.record(() => this.stepOps(a), {
-      inputs: { theta: this.theta, m: this.m, v: this.v },
-      // The forward's own arrays exist once it has run.
-      feeds: () => ({ ...feeds, ...Object.fromEntries([...(a.input.feeds?.arrays ?? [])].map(([name, v]) => [modelFeedName(name), v])) }),
+    const { result: out, graph } = this.recordGraph(stepKey(a), dir, () => this.stepOps(a), {
+      inputs: { theta: this.theta, m: this.m, v: this.v }, feeds: stepFeeds(a), input: a.input,
+      // θ, m, v are read after the step has assigned them: their new values are outputs.
+      outputs: (result) => ({ theta: this.theta, m: this.m, v: this.v, out: result }),
     });
+    this.graph = graph;
     const values = out.dataSync() as Float32Array;
-    const outputs = [
-      { name: 'theta', id: recorder.idOf(this.theta) }, { name: 'm', id: recorder.idOf(this.m) }, { name: 'v', id: recorder.idOf(this.v) },
-      { name: 'out', id: recorder.idOf(out) },
-    ];
-    const previous = this.pending?.key === key ? this.pending : undefined;
-    const differs = previous ? sameComputation(previous.trace, trace) : { kind: 'ops' as const, what: 'a first recording' };
-    if (differs !== null) {
-      const attempts = (previous?.attempts ?? 0) + 1;
-      this.pending = { key, trace, attempts };
-      if (differs.kind === 'constants' || attempts > 3) {
-        this.pending = undefined;
-        this.untraceable.add(key);
-        console.warn(`[expressive-attention] engine 'graph': the training step of ${this.model.kind} (${key}) cannot be run as a graph (${differs.what}); it stays eager`);
-      }
-      out.dispose();
-      return values;
-    }
-    this.pending = undefined;
-    const bytes = savedModelBytes(trace, outputs);
-    const where = join(dir, createHash('sha256').update(bytes).digest('hex').slice(0, 16));
-    if (!existsSync(join(where, 'saved_model.pb'))) writeSavedModelBytes(bytes, where);
-    const makers = [...(a.input.feeds?.makers ?? [])].map(([name, make]) => ({ name: modelFeedName(name), make }));
-    const fn = openGraphFunction(where, { inputs: [...trace.inputs, ...trace.feeds].map((x) => x.name), outputs: outputs.map((o) => o.name) });
-    this.graph = new GraphStepRunner(fn, stepKey(a), makers, trace.feeds, {
-      get: () => ({ theta: this.theta, m: this.m, v: this.v }),
-      set: (o) => {
-        this.theta.assign(o.theta);
-        this.m.assign(o.m);
-        this.v.assign(o.v);
-      },
-    });
     out.dispose();
     return values;
   }
 
   /**
+   * Runs `ops` for real while recording the TensorFlow ops it issues (lib/train/graph/). Two
+   * consecutive recordings of one shape `key` must be the same computation (`sameComputation`: no
+   * array made from the data outside the feeds); then the second is written as a SavedModel under
+   * `dir` (one folder per graph, by content hash) and opened. If they differ, that shape stays eager,
+   * with a message. Inputs are tensors (placeholders), feeds the engine's arrays and the forward's own.
+   */
+  private recordGraph<R extends tf.Tensor | tf.Tensor[]>(key: string, dir: string, ops: () => R, io: {
+    inputs: Record<string, tf.Tensor>;
+    feeds: Record<string, Float32Array | Int32Array>;
+    input: StackedInput;
+    outputs: (result: R) => Record<string, tf.Tensor>;
+  }): { result: R; graph?: RecordedGraph } {
+    const recorder = GraphRecorder.get();
+    const { result, trace } = recorder.record(ops, {
+      inputs: io.inputs,
+      // The forward's own arrays exist once it has run.
+      feeds: () => ({ ...io.feeds, ...Object.fromEntries([...(io.input.feeds?.arrays ?? [])].map(([name, v]) => [modelFeedName(name), v])) }),
+    });
+    const previous = this.pending.get(key);
+    const differs = previous ? sameComputation(previous.trace, trace) : { kind: 'ops' as const, what: 'a first recording' };
+    if (differs !== null) {
+      const attempts = (previous?.attempts ?? 0) + 1;
+      this.pending.set(key, { trace, attempts });
+      if (differs.kind === 'constants' || attempts > 3) {
+        this.pending.delete(key);
+        this.untraceable.add(key);
+        console.warn(`[expressive-attention] engine 'graph': ${key.startsWith('eval') ? 'evaluation' : 'the training step'} of ${this.model.kind} (${key}) cannot be run as a graph (${differs.what}); it stays eager`);
+      }
+      return { result };
+    }
+    this.pending.delete(key);
+    const outputs = Object.entries(io.outputs(result)).map(([name, t]) => ({ name, id: recorder.idOf(t) }));
+    const bytes = savedModelBytes(trace, outputs);
+    const where = join(dir, createHash('sha256').update(bytes).digest('hex').slice(0, 16));
+    if (!existsSync(join(where, 'saved_model.pb'))) writeSavedModelBytes(bytes, where);
+    const makers = [...(io.input.feeds?.makers ?? [])].map(([name, make]) => ({ name: modelFeedName(name), make }));
+    const fn = openGraphFunction(where, { inputs: [...trace.inputs, ...trace.feeds].map((x) => x.name), outputs: outputs.map((o) => o.name) });
+    return { result, graph: new RecordedGraph(fn, key, makers, trace.feeds) };
+  }
+
+  /**
    * Loss sums and predictions of the lanes `lanes` (indices) on their batch lists (`batches[k]` for
-   * lane `lanes[k]`; the lists must have the same shapes in the same order).
+   * lane `lanes[k]`; the lists must have the same shapes in the same order). With the graph engine,
+   * each batch after the first two of a shape is one session call, like a step.
    */
   evaluate(lanes: readonly number[], batches: readonly (readonly BatchData[])[]): LaneEval[] {
     const K = lanes.length;
     const results: LaneEval[] = lanes.map(() => ({ lossSum: 0, predicted: [] }));
     const count = batches[0].length;
     if (batches.some((b) => b.length !== count)) throw new Error('StackedTrainer.evaluate: lanes need the same number of eval batches');
-    const views = tf.tidy(() => {
-      const rows = K === this.lanes && lanes.every((l, k) => l === k) ? this.theta : tf.gather(this.theta, tf.tensor1d(lanes as number[], 'int32'));
-      return this.views(rows);
-    });
-    try {
-      for (let i = 0; i < count; i++) {
-        const group = batches.map((b) => b[i]);
-        const { batchSize: B, length: T } = group[0];
-        const [predicted, sums] = tf.tidy(() => {
-          const { input, onehot, scored } = this.inputs(group);
-          const logits = this.stacked.forward(views, input); // [K, R, V]
-          const nll = tf.neg(tf.sum(tf.mul(tf.logSoftmax(logits), onehot), -1)); // [K, R]
-          return [tf.argMax(logits, -1), replicaSum(tf.mul(nll, scored))]; // [K, R] int32, [K]
+    // All lanes in order read θ itself; a subset is gathered (by a fed index array, so a graph serves any subset of its size).
+    const all = K === this.lanes && lanes.every((l, k) => l === k);
+    const index = Int32Array.from(lanes);
+    for (let i = 0; i < count; i++) {
+      const group = batches.map((b) => b[i]);
+      const { batchSize: B, length: T } = group[0];
+      const a = this.inputArrays(group);
+      const key = `eval ${this.lanes}→${all ? 'all' : K}x${a.input.B}x${T}`;
+      const feeds = { onehot: a.onehot, scored: a.scored, ...(all ? {} : { lanes: index }) };
+      let out: { predicted: tf.Tensor; sums: tf.Tensor };
+      if (this.evalGraph?.key === key) {
+        this.graphEvals++;
+        out = this.evalGraph.run({ theta: this.theta }, feeds, a.input) as typeof out;
+      } else if (this.graphDir !== undefined && !this.untraceable.has(key)) {
+        this.evalGraph?.dispose();
+        this.evalGraph = undefined;
+        const { result, graph } = this.recordGraph(key, this.graphDir, () => this.evalOps(a, all ? undefined : index), {
+          inputs: { theta: this.theta }, feeds, input: a.input, outputs: ([predicted, sums]) => ({ predicted, sums }),
         });
-        const p = predicted.dataSync() as Int32Array;
-        const s = sums.dataSync();
-        tf.dispose([predicted, sums]);
-        const Bp = paddedRows(B, T);
-        for (let k = 0; k < K; k++) {
-          results[k].lossSum += s[k];
-          const mine = p.subarray(k * Bp * T, (k + 1) * Bp * T);
-          results[k].predicted.push(this.stacked.order === 'bt' ? mine.slice(0, B * T) : transposeRows(mine, B, T, Bp));
-        }
+        this.evalGraph = graph;
+        out = { predicted: result[0], sums: result[1] };
+      } else {
+        const [predicted, sums] = this.evalOps(a, all ? undefined : index);
+        out = { predicted, sums };
       }
-    } finally {
-      tf.dispose(views);
+      const p = out.predicted.dataSync() as Int32Array;
+      const s = out.sums.dataSync();
+      tf.dispose([out.predicted, out.sums]);
+      const Bp = paddedRows(B, T);
+      for (let k = 0; k < K; k++) {
+        results[k].lossSum += s[k];
+        const mine = p.subarray(k * Bp * T, (k + 1) * Bp * T);
+        results[k].predicted.push(this.stacked.order === 'bt' ? mine.slice(0, B * T) : transposeRows(mine, B, T, Bp));
+      }
     }
     return results;
+  }
+
+  /** The ops of one evaluation batch: [argmax predictions [K, R] int32, Σ scored cross-entropy [K]] of the lanes `index` (all lanes if undefined). */
+  private evalOps(a: { input: StackedInput; onehot: Float32Array; scored: Float32Array }, index?: Int32Array): [tf.Tensor, tf.Tensor] {
+    return tf.tidy(() => {
+      const { S: K, B, T } = a.input;
+      const rows = index ? tf.gather(this.theta, tf.tensor1d(index, 'int32')) : this.theta; // [K, P]
+      const logits = this.stacked.forward(this.views(rows), a.input); // [K, R, V]
+      const onehot = tf.tensor3d(a.onehot, [K, B * T, this.model.vocabSize]);
+      const scored = tf.tensor2d(a.scored, [K, B * T]);
+      const nll = tf.neg(tf.sum(tf.mul(tf.logSoftmax(logits), onehot), -1)); // [K, R]
+      return [tf.argMax(logits, -1), replicaSum(tf.mul(nll, scored))]; // [K, R] int32, [K]
+    });
   }
 
   /** Lane s's parameters, moments and step count (read back). */
@@ -573,13 +623,11 @@ export class StackedTrainer {
     idx.dispose();
     this.stepCounts = keep.map((l) => this.stepCounts[l]);
     // A graph serves one number of lanes: the next step records one for the lanes left.
-    this.graph?.dispose();
-    this.graph = undefined;
+    this.dropGraphs();
   }
 
   dispose(): void {
-    this.graph?.dispose();
-    this.graph = undefined;
+    this.dropGraphs();
     tf.dispose([this.theta, this.m, this.v, this.decayMask, this.keepMask]);
     this.stacked.dispose();
   }
@@ -636,42 +684,36 @@ export function defaultGraphDir(): string {
   return join(tmpdir(), 'expressive-attention-graphs');
 }
 
-/** The recorded step of one shape: feeds the arrays of a step, runs the graph, hands the new θ, m, v back. */
-class GraphStepRunner {
+/** A recorded computation of one shape (a step, an evaluation batch), opened as a graph: tensors and arrays in, tensors out. */
+class RecordedGraph {
   constructor(
     private readonly fn: GraphFunction,
-    private readonly key: string,
-    /** How to build the forward's own arrays for a step's input. */
+    /** The shape it serves (stepKey, or an evaluation key). */
+    readonly key: string,
+    /** How to build the forward's own arrays for an input. */
     private readonly makers: readonly { name: string; make: (input: StackedInput) => Float32Array | Int32Array }[],
     /** Every feed of the graph, with the shape and dtype it was recorded with. */
     private readonly feeds: readonly { name: string; meta: TensorMeta }[],
-    /** The trainer's θ, m, v: read as inputs, replaced by the outputs. */
-    private readonly state: { get(): Record<string, tf.Tensor>; set(out: Record<string, tf.Tensor>): void },
   ) {}
 
-  matches(a: StepArrays): boolean {
-    return stepKey(a) === this.key;
-  }
-
-  run(a: StepArrays): Float32Array {
-    const own = stepFeeds(a) as Record<string, Float32Array | Int32Array>;
-    for (const m of this.makers) own[m.name] = m.make(a.input);
-    const inputs: Record<string, tf.Tensor> = { ...this.state.get() };
+  /** One session call; the caller owns (disposes) the outputs. */
+  run(inputs: Record<string, tf.Tensor>, own: Record<string, Float32Array | Int32Array>, input: StackedInput): Record<string, tf.Tensor> {
+    const arrays = { ...own };
+    for (const m of this.makers) arrays[m.name] = m.make(input);
+    const all: Record<string, tf.Tensor> = { ...inputs };
     const made: tf.Tensor[] = [];
     for (const f of this.feeds) {
-      const values = own[f.name];
-      if (!values) throw new Error(`graph step: no array for feed '${f.name}'`);
+      const values = arrays[f.name];
+      if (!values) throw new Error(`graph ${this.key}: no array for feed '${f.name}'`);
       const t = tf.tensor(values, f.meta.shape, f.meta.dtype === 3 ? 'int32' : 'float32');
       made.push(t);
-      inputs[f.name] = t;
+      all[f.name] = t;
     }
-    const out = this.fn.run(inputs);
-    tf.dispose(made);
-    this.state.set(out);
-    tf.dispose([out.theta, out.m, out.v]);
-    const values = out.out.dataSync() as Float32Array;
-    out.out.dispose();
-    return values;
+    try {
+      return this.fn.run(all);
+    } finally {
+      tf.dispose(made);
+    }
   }
 
   dispose(): void {
