@@ -48,6 +48,9 @@ const MODELS: Record<string, ModelSpec> = {
   'transformer, cog + expressive, no positions': {
     kind: 'transformer', vocabSize: 6, contextLength: 6, width: 8, heads: 2, layers: 2, ffWidth: 12, attention: ['cog', 'expressive'], positional: 'none',
   },
+  'transformer, sinusoidal positions, expressive': {
+    kind: 'transformer', vocabSize: 6, contextLength: 6, width: 8, heads: 2, layers: 1, ffWidth: 12, attention: 'expressive', positional: 'sinusoidal',
+  },
   'cisformer + cisFeedForward, gelu, expressive-softmax': {
     kind: 'transformer', vocabSize: 6, contextLength: 6, width: 8, heads: 2, layers: 1, ffWidth: 12, attention: 'expressive-softmax', cis: true,
     cisFeedForward: true, activation: 'gelu', attentionOptions: { temperature: 0.5 },

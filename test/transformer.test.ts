@@ -11,6 +11,7 @@ import { initBackend } from '../lib/backend.js';
 import { ATTENTION_RULES } from '../lib/attention/registry.js';
 import { parameterCount, type ParamMap } from '../lib/models/model.js';
 import { disposeParams, initParams } from '../lib/models/params.js';
+import { sinusoidalPositions } from '../lib/models/layers.js';
 import { Transformer, type TransformerArgs, type TransformerConfig } from '../lib/models/transformer.js';
 import { Rng } from '../lib/train/rng.js';
 import { assertClose, checkGradient, randomNormal, referenceWeights, testBackends, values } from './helpers.js';
@@ -80,7 +81,8 @@ function referenceForward(c: TransformerConfig, P: Record<string, number[]>, tok
   const attention: number[][] = Array.from({ length: c.layers }, () => []);
   for (const row of tokens) {
     let h = row.map((tok, t) => Array.from({ length: d }, (_, k) =>
-      P['embedding.weight'][tok * d + k] + (c.positional === 'learned' ? P['position.weight'][t * d + k] : 0)));
+      P['embedding.weight'][tok * d + k] + (c.positional === 'learned' ? P['position.weight'][t * d + k]
+        : c.positional === 'sinusoidal' ? Math.fround((k % 2 ? Math.cos : Math.sin)(t * Math.exp((-(k - (k % 2)) / d) * Math.log(10000)))) : 0)));
     for (let l = 0; l < c.layers; l++) {
       const p = `layers.${l}`;
       const rule = c.attention[l];
@@ -118,6 +120,7 @@ const CONFIGS: Record<string, TransformerArgs> = {
   'cis, expressive': { ...TINY, attention: 'expressive', cis: true },
   'cis + cisFeedForward, cog, gelu': { ...TINY, attention: 'cog', cis: true, cisFeedForward: true, activation: 'gelu' },
   'positional none, signed-expressive': { ...TINY, attention: 'signed-expressive', positional: 'none' },
+  'positional sinusoidal, dot-product': { ...TINY, attention: 'dot-product', positional: 'sinusoidal' },
   'attention only (feedForward false), cog': { ...TINY, attention: 'cog', feedForward: false },
   "per-layer ['dot-product', 'cog', 'dot-product']": { ...TINY, layers: 3, attention: ['dot-product', 'cog', 'dot-product'] },
   'scoreScale 0.7, expressive': { ...TINY, attention: 'expressive', scoreScale: 0.7 },
@@ -169,7 +172,7 @@ for (const backend of BACKENDS) {
     describe('causality: changing tokens after t leaves logits at positions ≤ t unchanged', () => {
       for (const rule of ATTENTION_RULES) {
         for (const cis of [false, true]) {
-          for (const positional of ['learned', 'none'] as const) {
+          for (const positional of ['learned', 'sinusoidal', 'none'] as const) {
             it(`${rule}, cis ${cis}, positional ${positional}`, () => {
               const T = 6;
               const model = new Transformer({ ...TINY, contextLength: T, attention: rule, cis, cisFeedForward: cis, positional });
@@ -262,6 +265,7 @@ for (const backend of BACKENDS) {
         'cis + cisFeedForward, dot-product': { ...TINY, attention: 'dot-product', cis: true, cisFeedForward: true },
         'cis + cisFeedForward, cog, gelu': { ...TINY, attention: 'cog', cis: true, cisFeedForward: true, activation: 'gelu' },
         'gelu, positional none, signed-expressive': { ...TINY, attention: 'signed-expressive', activation: 'gelu', positional: 'none' },
+        'cis, positional sinusoidal, expressive': { ...TINY, attention: 'expressive', cis: true, positional: 'sinusoidal' },
         'attention only (feedForward false), cis, expressive': { ...TINY, attention: 'expressive', cis: true, feedForward: false },
         "per-layer ['cog', 'expressive']": { ...TINY, attention: ['cog', 'expressive'] },
       };
@@ -371,6 +375,16 @@ for (const backend of BACKENDS) {
 describe('transformer configuration', () => {
   before(async () => { await initBackend(BACKENDS[0]); });
 
+  it('sinusoidal positions: hand values of the table; no parameters', () => {
+    // d = 4: frequencies 1 and 1/10000^(2/4) = 0.01.
+    const P = sinusoidalPositions(3, 4);
+    const expected = [0, 1, 0, 1, Math.sin(1), Math.cos(1), Math.sin(0.01), Math.cos(0.01), Math.sin(2), Math.cos(2), Math.sin(0.02), Math.cos(0.02)];
+    assert.deepEqual([...P], expected.map(Math.fround));
+    const plain = new Transformer({ vocabSize: 5, contextLength: 4, width: 8, positional: 'none' });
+    const sinusoidal = new Transformer({ vocabSize: 5, contextLength: 4, width: 8, positional: 'sinusoidal' });
+    assert.equal(parameterCount(sinusoidal), parameterCount(plain));
+  });
+
   it('parameterCount matches the hand formula (plain, cis, cis + cisFeedForward, no positions, attention only)', () => {
     const V = 7, T = 5, d = 8, f = 12, L = 3;
     const block = (qkv: number, ff: number): number =>
@@ -440,7 +454,7 @@ describe('transformer configuration', () => {
   });
 
   it('rejects invalid positional and activation, listing the allowed values', () => {
-    assert.throws(() => new Transformer({ vocabSize: 5, contextLength: 4, positional: 'sinusoidal' as never }), /positional must be 'learned' or 'none'; got "sinusoidal"/);
+    assert.throws(() => new Transformer({ vocabSize: 5, contextLength: 4, positional: 'rotary' as never }), /positional must be one of 'learned', 'sinusoidal', 'none'; got "rotary"/);
     assert.throws(() => new Transformer({ vocabSize: 5, contextLength: 4, activation: 'tanh' as never }), /activation must be one of relu, gelu; got "tanh"/);
   });
 

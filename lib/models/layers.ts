@@ -63,6 +63,21 @@ export function embed(tokens: tf.Tensor2D, table: tf.Tensor): tf.Tensor3D {
   return tf.reshape(tf.matMul(tf.cast(oneHot, 'float32'), table), [B, T, d]) as tf.Tensor3D;
 }
 
+/**
+ * The sinusoidal position table of Vaswani et al. (2017), [T, d] row-major:
+ * P[t, 2i] = sin(t / 10000^(2i/d)), P[t, 2i+1] = cos(t / 10000^(2i/d)). Computed in float64, stored as float32.
+ */
+export function sinusoidalPositions(T: number, d: number): Float32Array {
+  const out = new Float32Array(T * d);
+  for (let t = 0; t < T; t++) {
+    for (let k = 0; k < d; k++) {
+      const angle = t / 10000 ** ((2 * Math.floor(k / 2)) / d);
+      out[t * d + k] = k % 2 === 0 ? Math.sin(angle) : Math.cos(angle);
+    }
+  }
+  return out;
+}
+
 /** Specs for a linear map (weight decays, bias does not). */
 export function linearSpecs(name: string, inDim: number, outDim: number, std: number, positions?: number): ParamSpec[] {
   const lead = positions === undefined ? [] : [positions];

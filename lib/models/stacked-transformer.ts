@@ -14,7 +14,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { attentionRule } from '../attention/registry.js';
 import type { AttentionMask, AttentionRule } from '../attention/rule.js';
 import { CausalMaskCache, scaleFactor } from '../attention/rule.js';
-import { LAYER_NORM_EPSILON, activate } from './layers.js';
+import { LAYER_NORM_EPSILON, activate, sinusoidalPositions } from './layers.js';
 import type { ParamView, StackedInput, StackedModel } from './stacked.js';
 import { BlockConstants, customOp, dense, laneMatMul, matrixView, oneHotRows, onNode, stackedLayerNorm, tableLookup } from './stacked.js';
 import type { Transformer } from './transformer.js';
@@ -61,6 +61,7 @@ export class StackedTransformer implements StackedModel {
   private readonly meanColumns = new Map<number, tf.Tensor>();
   private readonly constants = new BlockConstants();
   private readonly onesByShape = new Map<string, tf.Tensor3D>();
+  private readonly sinusoids = new Map<number, tf.Tensor2D>();
 
   constructor(private readonly model: Transformer) {
     const c = model.config;
@@ -97,6 +98,17 @@ export class StackedTransformer implements StackedModel {
     this.views = views;
   }
 
+  /** The sinusoidal position table [T, d] (`sinusoidalPositions`), built once per T. */
+  private sinusoid(T: number): tf.Tensor2D {
+    let p = this.sinusoids.get(T);
+    if (!p) {
+      const d = this.model.config.width;
+      p = tf.keep(tf.tensor2d(sinusoidalPositions(T, d), [T, d]));
+      this.sinusoids.set(T, p);
+    }
+    return p;
+  }
+
   /** [S, d, 1] filled with 1/d (LayerNorm means as a product, on tfjs-node), built once per S. */
   private meanColumn(S: number): tf.Tensor | undefined {
     if (!onNode()) return undefined;
@@ -120,6 +132,7 @@ export class StackedTransformer implements StackedModel {
     const next = (): tf.Tensor => views[i++];
     const learned = c.positional === 'learned';
     let h = tableLookup(oneHotRows(input, c.vocabSize, 'bt', learned ? c.contextLength : 0), next()); // [S, R, d]
+    if (c.positional === 'sinusoidal') h = tf.reshape(tf.add(tf.reshape(h, [S, B, T, d]), this.sinusoid(T)), [S, B * T, d]) as tf.Tensor3D; // [S, R, d]
     const mask = this.masks.get(T);
     const meanColumn = this.meanColumn(S);
     const consts = this.constants;
@@ -225,5 +238,7 @@ export class StackedTransformer implements StackedModel {
     this.onesByShape.clear();
     tf.dispose([...this.meanColumns.values()]);
     this.meanColumns.clear();
+    tf.dispose([...this.sinusoids.values()]);
+    this.sinusoids.clear();
   }
 }

@@ -2,7 +2,7 @@
  * A decoder-only transformer (pre-LayerNorm, GPT style) whose attention rule is chosen per layer by
  * name, and its non-translation-invariant counterpart, the cisformer (`cis: true`).
  *
- *   h⁰ = one_hot(x)·E + P[:T]                       [B, T, d]   (P omitted with positional: 'none')
+ *   h⁰ = one_hot(x)·E + P[:T]                       [B, T, d]   (P learned, sinusoidal, or omitted with positional: 'none')
  *   for each layer l:
  *     h = h + Attention_l(LN(h))                     rule_l ∈ registry ('dot-product', 'expressive', 'cog', ...)
  *     h = h + W₂·act(W₁·LN(h) + b₁) + b₂
@@ -27,7 +27,7 @@ import { attentionLayer } from './attention-layer.js';
 import type { ApplyOptions, ModelOutput, ParamMap, ParamSpec, QueryKey, SequenceModel } from './model.js';
 import { checkTokens, requirePositiveInt } from './model.js';
 import type { Activation } from './layers.js';
-import { ACTIVATIONS, activate, applyLayerNorm, applyLinear, embed, layerNormSpecs, linearSpecs } from './layers.js';
+import { ACTIVATIONS, activate, applyLayerNorm, applyLinear, embed, layerNormSpecs, linearSpecs, sinusoidalPositions } from './layers.js';
 
 export interface TransformerArgs {
   /** Number of token types V (tokens are 0..V−1). Required. */
@@ -57,8 +57,13 @@ export interface TransformerArgs {
   scoreScale?: ScoreScale | 'rule-default';
   /** Options passed to the rules (temperature, epsilon). Default {}. */
   attentionOptions?: AttentionRuleOptions;
-  /** 'learned': a trained vector per position is added to the token embedding; 'none': no position information except causality (and cis weights). Default 'learned'. */
-  positional?: 'learned' | 'none';
+  /**
+   * Position information added to the token embedding: 'learned' (a trained vector per position),
+   * 'sinusoidal' (the fixed table of Vaswani et al., `sinusoidalPositions`; no parameters), or 'none'
+   * (none except causality — a causal transformer is then translation invariant — and cis weights).
+   * Default 'learned'.
+   */
+  positional?: Positional;
   /** Cisformer: per-position query/key/value weights. Default false. */
   cis?: boolean;
   /** With `cis`, per-position feed-forward weights too. Default false. */
@@ -68,6 +73,10 @@ export interface TransformerArgs {
   /** Standard deviation of the normal initialisation of matrices and embeddings. Default 0.02. */
   initStd?: number;
 }
+
+/** How position information enters the transformer (see TransformerArgs.positional). */
+export const POSITIONALS = ['learned', 'sinusoidal', 'none'] as const;
+export type Positional = (typeof POSITIONALS)[number];
 
 export type TransformerConfig = Required<Omit<TransformerArgs, 'attention'>> & { attention: string[] };
 
@@ -90,8 +99,8 @@ export function resolveTransformerArgs(args: TransformerArgs): TransformerConfig
   const scoreScale = args.scoreScale ?? 'rule-default';
   if (scoreScale !== 'rule-default') scaleFactor(scoreScale, 1); // validates
   const positional = args.positional ?? 'learned';
-  if (positional !== 'learned' && positional !== 'none') {
-    throw new Error(`positional must be 'learned' or 'none'; got ${JSON.stringify(positional)}`);
+  if (!POSITIONALS.includes(positional)) {
+    throw new Error(`positional must be one of ${POSITIONALS.map((p) => `'${p}'`).join(', ')}; got ${JSON.stringify(positional)}`);
   }
   const activation = args.activation ?? 'relu';
   if (!ACTIVATIONS.includes(activation)) {
@@ -167,6 +176,8 @@ export class Transformer implements SequenceModel {
     if (c.positional === 'learned') {
       const pos = params['position.weight']; // [T₀, d]
       h = tf.add(h, T === c.contextLength ? pos : tf.slice(pos, [0, 0], [T, c.width])); // [B, T, d]
+    } else if (c.positional === 'sinusoidal') {
+      h = tf.add(h, tf.tensor2d(sinusoidalPositions(T, c.width), [T, c.width])); // [B, T, d]
     }
     const attention: tf.Tensor4D[] = [];
     const queryKey: QueryKey[] = [];
