@@ -98,6 +98,42 @@ test('windows at a random offset: decided from the window alone, consistent with
   assert.ok(unknownStart > 20, `most windows start inside a segment (${unknownStart} of 64)`);
 });
 
+test("the ongoing-stream reading: unscoredPrefix masks the first targets; scoredBy 'stream' scores what the generator determined", () => {
+  const T = 32;
+  const base = { contextLength: T, maxOffset: 400, batchSize: 64, seed: 3 };
+  const window = new IarcTask(base).trainBatch(0);
+  const prefixed = new IarcTask({ ...base, unscoredPrefix: 18 }).trainBatch(0);
+  const stream = new IarcTask({ ...base, unscoredPrefix: 18, scoredBy: 'stream' }).trainBatch(0);
+  // The same windows (the readings do not change the draws).
+  assert.deepEqual(prefixed.inputs, window.inputs);
+  assert.deepEqual(stream.inputs, window.inputs);
+  let onlyByStream = 0;
+  for (let r = 0; r < 64; r++) {
+    for (let t = 0; t < T; t++) {
+      const i = r * T + t;
+      assert.equal(prefixed.scored[i], t < 18 ? 0 : window.scored[i], `row ${r}, target ${t}: the prefix, else as the window reading`);
+      if (t < 18) assert.equal(stream.scored[i], 0);
+      // What the window determines, the stream determines too (the stream holds the window).
+      if (t >= 18 && window.scored[i]) assert.equal(stream.scored[i], 1, `row ${r}, target ${t}`);
+      if (stream.scored[i] && !window.scored[i]) onlyByStream++;
+    }
+  }
+  assert.ok(onlyByStream > 0, 'some targets are determined only by numbers before the window');
+  // scoringStats counts the same thing on its own windows.
+  const stats = new IarcTask({ ...base, unscoredPrefix: 18, scoredBy: 'stream' }).scoringStats(500);
+  assert.ok(stats.alsoByWindow < stats.scoredByStream && stats.alsoByWindow > 0.5 * stats.scoredByStream, JSON.stringify(stats));
+  assert.equal(stats.scoredByWindow >= stats.alsoByWindow, true);
+  assert.equal(Object.values(stats.perLabel).reduce((a, l) => a + l.byStream, 0), stats.scoredByStream);
+  // Offset 0 and no prefix: the two readings agree but for the seeds (unknown before the first control token either way).
+  const a = new IarcTask({ contextLength: T, batchSize: 16 }).trainBatch(1);
+  const b = new IarcTask({ contextLength: T, batchSize: 16, scoredBy: 'stream' }).trainBatch(1);
+  assert.deepEqual(b.scored, a.scored);
+  // The example marks the prefix.
+  const ex = new IarcTask({ ...base, unscoredPrefix: 4 }).example();
+  assert.ok(ex.roles.slice(1, 5).every((r) => r === 'p' || r === 'c'), ex.roles.join(' '));
+  assert.match(new IarcTask({ ...base, unscoredPrefix: 18, scoredBy: 'stream' }).describe(), /first 18 targets unscored, scored by the stream/);
+});
+
 test('segment lengths ~ Binomial(9, 6/9) without 0: mean ≈ 6, the distribution, in the sampler and in the stream', () => {
   const rng = new Rng(1);
   const n = 20000;
@@ -162,6 +198,8 @@ test('impossible parameters: clear errors naming the parameter', () => {
     [{ seedTokens: -1 }, /seedTokens must be an integer ≥ 0; got -1/],
     [{ maxOffset: 1.5 }, /maxOffset must be an integer ≥ 0; got 1.5/],
     [{ contextLength: 1 }, /contextLength must be an integer ≥ 2; got 1/],
+    [{ contextLength: 8, unscoredPrefix: 8 }, /unscoredPrefix must be an integer in 0\.\.7; got 8/],
+    [{ scoredBy: 'model' as 'window' }, /scoredBy must be one of 'window', 'stream'; got "model"/],
     [{ task: ['I'] } as IarcArgs, /unknown iarc parameter 'task'/],
     [{ kind: 'ladder' } as IarcArgs, /kind must be 'iarc' for this task; got "ladder"/],
   ];

@@ -14,7 +14,7 @@ import {
 import { expandGrid } from '../lib/experiments/grid.js';
 import { getExperiment } from '../lib/experiments/registry.js';
 import { readRecord, recordPath, resultDir, defaultDataDir } from '../lib/experiments/store.js';
-import { TS_BUDGET_FACTOR, TS_BEST_KEPT_SEED } from '../lib/experiments/ts.js';
+import { TS_BUDGET_FACTOR, TS_BEST_KEPT_SEED, TS_READINGS } from '../lib/experiments/ts.js';
 import { disposeParams, initParams } from '../lib/models/params.js';
 import { Transformer } from '../lib/models/transformer.js';
 import { IarcTask, iarcStream } from '../lib/tasks/iarc.js';
@@ -226,4 +226,40 @@ test('TS grids: ablation over both architectures (committed cisformer cells keep
     'architecture=cisformer,mechanism=expressive,seed=0',
   ]);
   assert.equal(expandGrid(getExperiment('ts-models'), 'smoke').filter((c) => c.options.keepModel).length, 0);
+});
+
+test('ts-readings: one change per reading from today (the group reading combines its documented ones); readings of positions train only the models they change', () => {
+  const cells = expandGrid(getExperiment('ts-readings'), 'full');
+  const count = (reading: string): number => cells.filter((c) => c.coords.reading === reading).length;
+  // Six models (transformer, cisformer × DPA, EA; LSTM; MLP) × 3 seeds; position readings: 2 models × 3 seeds.
+  assert.deepEqual(Object.keys(TS_READINGS).map(count), [18, 18, 18, 6, 6, 6, 18]);
+  const get = (reading: string, architecture: string, mechanism: string): (typeof cells)[number] => {
+    const c = cells.find((x) => x.coords.reading === reading && x.coords.architecture === architecture && x.coords.mechanism === mechanism && x.coords.seed === 1);
+    assert.ok(c, `${reading} ${architecture} ${mechanism}`);
+    return c;
+  };
+  const today = get('today', 'transformer', 'expressive');
+  const models = expandGrid(getExperiment('ts-models'), 'full').find((c) => c.key === 'architecture=transformer,mechanism=expressive,seed=1');
+  assert.deepEqual({ task: today.spec.task, model: today.spec.model }, { task: models?.spec.task, model: models?.spec.model }, "today = ts-models' setup");
+  assert.equal(today.spec.trainer.steps, 3000);
+  const diff = (reading: string, architecture: string, mechanism: string): Record<string, unknown> => {
+    const a = get(reading, architecture, mechanism).spec;
+    const b = get('today', architecture, mechanism).spec;
+    const out: Record<string, unknown> = {};
+    for (const part of ['task', 'model'] as const) {
+      const x = a[part] as Record<string, unknown>;
+      const y = b[part] as Record<string, unknown>;
+      for (const k of new Set([...Object.keys(x), ...Object.keys(y)])) if (JSON.stringify(x[k]) !== JSON.stringify(y[k])) out[`${part}.${k}`] = x[k];
+    }
+    return out;
+  };
+  assert.deepEqual(diff('ongoing', 'lstm', 'none'), { 'task.maxOffset': 512, 'task.unscoredPrefix': 18 });
+  assert.deepEqual(diff('group', 'cisformer', 'expressive'), { 'task.maxOffset': 512, 'task.unscoredPrefix': 18, 'task.scoredBy': 'stream', 'task.contextLength': 64 });
+  assert.deepEqual(diff('no-positions', 'transformer', 'dot-product'), { 'model.positional': 'none' });
+  assert.deepEqual(diff('sinusoidal', 'transformer', 'expressive'), { 'model.positional': 'sinusoidal' });
+  assert.deepEqual(diff('cis-no-positions', 'cisformer', 'dot-product'), { 'model.positional': 'none' });
+  assert.deepEqual(diff('N32', 'mlp', 'none'), { 'task.N': 32 });
+  assert.ok(!cells.some((c) => c.coords.reading === 'no-positions' && c.coords.architecture !== 'transformer'));
+  // Every cell builds (task and model arguments valid).
+  for (const c of expandGrid(getExperiment('ts-readings'), 'smoke')) new IarcTask(c.spec.task as ConstructorParameters<typeof IarcTask>[0]);
 });

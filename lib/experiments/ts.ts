@@ -173,6 +173,86 @@ function budgetGrid(scale: Scale): GridDef {
   };
 }
 
+/**
+ * Readings of the TS paper (issue 16; every one a reconstruction, see shared/papers.md): what our
+ * IARC setup must change to reproduce the paper's claims. Each reading changes one thing from `today`,
+ * except `group`, which combines what the group's later paper documents for its generator.
+ *   today             the window at the stream's start, learned positions, N = 16, T = 32 (ts-models' setup)
+ *   ongoing           a window cut at a random position (offset ≤ 512) of an ongoing stream, the first
+ *                     2·ℓmax = 18 targets unscored; scored: what the window itself determines
+ *   group             ongoing, scored as the generator sees it (scoredBy 'stream': also targets that depend
+ *                     on numbers before the window), T = 64 (so that 46 targets per row remain scored)
+ *   no-positions      the standard transformer without position embeddings (translation invariant: the
+ *                     abstract calls the cisformer its "non-translational invariant counterpart")
+ *   sinusoidal        the standard transformer with the fixed sinusoidal table instead of learned positions
+ *   cis-no-positions  the cisformer without position embeddings (its per-position weights remain)
+ *   N32               domain size N = 32
+ * A reading that changes only some models trains only those (the others are the same cells as `today`).
+ */
+export const TS_READINGS: Readonly<Record<string, {
+  task: { N?: number; contextLength?: number; maxOffset?: number; unscoredPrefix?: number; scoredBy?: 'window' | 'stream' };
+  positional?: { transformer?: 'learned' | 'sinusoidal' | 'none'; cisformer?: 'learned' | 'sinusoidal' | 'none' };
+  description: string;
+}>> = Object.freeze({
+  today: { task: {}, description: 'the window at the stream start, learned positions, N = 16, T = 32' },
+  ongoing: { task: { maxOffset: 512, unscoredPrefix: 18 }, description: 'a window cut from an ongoing stream, first 18 targets unscored' },
+  group: {
+    task: { maxOffset: 512, unscoredPrefix: 18, scoredBy: 'stream', contextLength: 64 },
+    description: "the group's documented generator: ongoing stream, 18 unscored, scored by the stream, T = 64",
+  },
+  'no-positions': { task: {}, positional: { transformer: 'none' }, description: 'transformer without position embeddings' },
+  sinusoidal: { task: {}, positional: { transformer: 'sinusoidal' }, description: 'transformer with sinusoidal positions' },
+  'cis-no-positions': { task: {}, positional: { cisformer: 'none' }, description: 'cisformer without position embeddings' },
+  N32: { task: { N: 32 }, description: 'domain size N = 32' },
+});
+
+/** The models of ts-readings: ts-models' eight minus the cisformer's two beyond-the-paper rules. */
+const READING_MODELS = (p: GridPoint): boolean => valid(p) && p.mechanism !== 'cog' && p.mechanism !== 'signed-expressive';
+
+/** Steps of ts-readings: a moderate budget (2.5× ts-models), the same for every reading. */
+const READINGS_BUDGET: Record<Scale, { steps: number; evalEvery: number }> = {
+  smoke: { steps: 4, evalEvery: 2 },
+  quick: { steps: 300, evalEvery: 50 },
+  full: { steps: 3000, evalEvery: 100 },
+};
+
+function readingsGrid(scale: Scale): GridDef {
+  const b = BUDGET[scale];
+  const r = READINGS_BUDGET[scale];
+  return {
+    axes: {
+      reading: scale === 'smoke' ? ['today', 'group', 'no-positions'] : Object.keys(TS_READINGS),
+      architecture: [...TS_ARCHITECTURES],
+      mechanism: ['dot-product', 'expressive', 'none'],
+      seed: scale === 'full' ? [0, 1, 2] : [0],
+    },
+    // A reading trains the models it changes: positions only those with attention of that kind.
+    where: (p) => {
+      if (!READING_MODELS(p)) return false;
+      const changes = TS_READINGS[p.reading as string].positional;
+      return !changes || (changes as Record<string, string>)[p.architecture as string] !== undefined;
+    },
+    cell: (p) => {
+      const reading = TS_READINGS[p.reading as string];
+      const positional = (reading.positional as Record<string, 'learned' | 'sinusoidal' | 'none'> | undefined)?.[p.architecture as string];
+      const T = scale === 'smoke' ? b.contextLength : reading.task.contextLength ?? b.contextLength;
+      const unscoredPrefix = reading.task.unscoredPrefix === undefined ? undefined : Math.min(reading.task.unscoredPrefix, T - 2);
+      const m = model(p.architecture as string, p.mechanism as string, scale);
+      return {
+        task: {
+          kind: 'iarc', N: reading.task.N ?? 16, contextLength: T, batchSize: b.batchSize, evalSize: b.evalSize, seed: p.seed as number,
+          ...(reading.task.maxOffset ? { maxOffset: reading.task.maxOffset } : {}),
+          ...(unscoredPrefix !== undefined ? { unscoredPrefix } : {}),
+          ...(reading.task.scoredBy ? { scoredBy: reading.task.scoredBy } : {}),
+        },
+        model: positional ? { ...m, positional } as CellModelSpec : m,
+        trainer: trainer(p.architecture as string, r.steps, r.evalEvery),
+        seed: p.seed as number,
+      };
+    },
+  };
+}
+
 export const TS_EXPERIMENTS: readonly Experiment[] = Object.freeze([
   {
     name: 'ts-models', paper: 'ts',
@@ -188,5 +268,10 @@ export const TS_EXPERIMENTS: readonly Experiment[] = Object.freeze([
     name: 'ts-budget', paper: 'ts',
     description: 'Does the cisformer catch up with more training? Transformer (DPA) and cisformer (DPA, EA) on IARC at 2× the steps of ts-models.',
     scales: perScale(budgetGrid),
+  },
+  {
+    name: 'ts-readings', paper: 'ts',
+    description: 'Which reading of the TS paper reproduces it? Transformer and cisformer (DPA, EA), LSTM, MLP under each reading (window, positions, N) at 3 000 steps.',
+    scales: perScale(readingsGrid),
   },
 ]);

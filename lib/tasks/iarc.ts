@@ -53,6 +53,19 @@ export interface IarcArgs {
   seedTokens?: number;
   /** Windows start at a uniform offset 0..maxOffset into the stream. Integer ≥ 0. Default 0 (at the stream start). */
   maxOffset?: number;
+  /**
+   * The first `unscoredPrefix` targets of every row are unscored (the group's later protocol masks the
+   * first 2·segmentMax = 18 positions of a window cut from an ongoing stream, so that every scored
+   * position has context). Integer in 0..contextLength − 1. Default 0.
+   */
+  unscoredPrefix?: number;
+  /**
+   * Which numbers count: 'window', those the rules determine from the window alone (every scored target
+   * can be inferred by the model; default); 'stream', those the generator did not draw at random, judged
+   * on the whole stream before the window too (the generator's view: with an offset, some scored targets
+   * depend on numbers before the window — `iarcWindowStats` counts them).
+   */
+  scoredBy?: IarcScoredBy;
   /** Positions per row T (the window has T + 1 tokens). Integer ≥ 2. Default 64. */
   contextLength?: number;
   /** Rows per training batch. Default 32. */
@@ -65,6 +78,9 @@ export interface IarcArgs {
   seed?: number;
 }
 
+export const IARC_SCORED_BY = Object.freeze(['window', 'stream'] as const);
+export type IarcScoredBy = (typeof IARC_SCORED_BY)[number];
+
 export interface IarcConfig extends TaskConfigBase {
   kind: 'iarc';
   N: number;
@@ -73,9 +89,11 @@ export interface IarcConfig extends TaskConfigBase {
   segmentMean: number;
   seedTokens: number;
   maxOffset: number;
+  unscoredPrefix: number;
+  scoredBy: IarcScoredBy;
 }
 
-const KEYS = [...COMMON_KEYS, 'N', 'tasks', 'segmentMax', 'segmentMean', 'seedTokens', 'maxOffset'];
+const KEYS = [...COMMON_KEYS, 'N', 'tasks', 'segmentMax', 'segmentMean', 'seedTokens', 'maxOffset', 'unscoredPrefix', 'scoredBy'];
 
 export function resolveIarcArgs(args: IarcArgs = {}): IarcConfig {
   checkKnownKeys('iarc', args, KEYS);
@@ -86,11 +104,15 @@ export function resolveIarcArgs(args: IarcArgs = {}): IarcConfig {
   }
   const segmentMax = intParam('segmentMax', args.segmentMax ?? 9, 1);
   const segmentMean = numberParam('segmentMean', args.segmentMean ?? 6, 0, segmentMax, [false, true]);
+  const contextLength = intParam('contextLength', args.contextLength ?? 64, 2);
+  const scoredBy = args.scoredBy ?? 'window';
+  if (!IARC_SCORED_BY.includes(scoredBy)) throw new Error(`scoredBy must be one of ${IARC_SCORED_BY.map((x) => `'${x}'`).join(', ')}; got ${JSON.stringify(args.scoredBy)}`);
   return {
     kind: 'iarc', N, tasks: [...tasks], segmentMax, segmentMean,
     seedTokens: intParam('seedTokens', args.seedTokens ?? 2, 0),
     maxOffset: intParam('maxOffset', args.maxOffset ?? 0, 0),
-    contextLength: intParam('contextLength', args.contextLength ?? 64, 2),
+    unscoredPrefix: intParam('unscoredPrefix', args.unscoredPrefix ?? 0, 0, contextLength - 1),
+    scoredBy, contextLength,
     ...resolveCommon(args),
   };
 }
@@ -235,7 +257,8 @@ export class IarcTask extends TaskBase<IarcConfig> {
   describe(): string {
     const c = this.config;
     return `iarc N=${c.N} tasks ${c.tasks.join('')}, segments ~ Bin(${c.segmentMax}, ${+(c.segmentMean / c.segmentMax).toFixed(4)}), T=${c.contextLength}` +
-      (c.maxOffset ? `, offset ≤ ${c.maxOffset}` : '');
+      (c.maxOffset ? `, offset ≤ ${c.maxOffset}` : '') + (c.unscoredPrefix ? `, first ${c.unscoredPrefix} targets unscored` : '') +
+      (c.scoredBy === 'stream' ? ', scored by the stream' : '');
   }
 
   tokenName(id: number): string {
@@ -244,6 +267,49 @@ export class IarcTask extends TaskBase<IarcConfig> {
 
   /** The T + 1 tokens of one window. */
   window(rng: Rng): number[] {
+    return this.draw(rng).window;
+  }
+
+  /**
+   * How the two `scoredBy` readings differ on `windows` windows (drawn from their own generator, seed
+   * `seed`): scored targets (after `unscoredPrefix`) by the stream, and how many of them the window alone
+   * also determines — the others depend on numbers before the window, so no model can infer them.
+   */
+  scoringStats(windows = 2000, seed = 12345): { scoredByStream: number; alsoByWindow: number; scoredByWindow: number; perLabel: Record<string, { byStream: number; alsoByWindow: number }> } {
+    const rng = new Rng(seed, 7);
+    const out = { scoredByStream: 0, alsoByWindow: 0, scoredByWindow: 0, perLabel: Object.fromEntries(IARC_LABELS.map((l) => [l, { byStream: 0, alsoByWindow: 0 }])) };
+    for (let i = 0; i < windows; i++) {
+      const { stream, offset } = this.stream(rng);
+      const all = readIarc(stream, this.config.N);
+      const alone = readIarc(stream.slice(offset, offset + this.config.contextLength + 1), this.config.N);
+      for (let j = 1 + this.config.unscoredPrefix; j < alone.determined.length; j++) {
+        if (alone.determined[j]) out.scoredByWindow++;
+        if (!all.determined[offset + j]) continue;
+        const label = out.perLabel[IARC_LABELS[all.task[offset + j]]];
+        out.scoredByStream++;
+        label.byStream++;
+        if (alone.determined[j]) {
+          out.alsoByWindow++;
+          label.alsoByWindow++;
+        }
+      }
+    }
+    return out;
+  }
+
+  /** One window with its reading (by `scoredBy`: from the window alone or from the whole stream). */
+  private draw(rng: Rng): { window: number[]; reading: IarcReading } {
+    const { stream, offset } = this.stream(rng);
+    const window = stream.slice(offset, offset + this.config.contextLength + 1);
+    if (this.config.scoredBy === 'window') return { window, reading: readIarc(window, this.config.N) };
+    const all = readIarc(stream, this.config.N);
+    const cut = <X>(xs: X[]): X[] => xs.slice(offset, offset + window.length);
+    // Sources are window positions; a source before the window is −1 (it exists only in the stream).
+    return { window, reading: { roles: cut(all.roles), task: cut(all.task), determined: cut(all.determined), source: cut(all.source).map((j) => (j >= offset ? j - offset : -1)) } };
+  }
+
+  /** The stream up to the end of one window, and where the window starts. */
+  private stream(rng: Rng): { stream: number[]; offset: number } {
     const { N, tasks, segmentMax, segmentMean, seedTokens, maxOffset, contextLength: T } = this.config;
     const offset = maxOffset > 0 ? rng.int(maxOffset + 1) : 0;
     const tokens: number[] = [];
@@ -257,27 +323,30 @@ export class IarcTask extends TaskBase<IarcConfig> {
       const task = tasks[tasks.length === 1 ? 0 : rng.int(tasks.length)];
       appendSegment(tokens, history, task, sampleSegmentLength(rng, segmentMax, segmentMean), N, rng);
     }
-    return tokens.slice(offset, offset + T + 1);
+    return { stream: tokens, offset };
   }
 
   protected fillRow(rng: Rng, row: RowView): void {
-    const w = this.window(rng);
-    const { task, determined } = readIarc(w, this.config.N);
+    const { window: w, reading: { task, determined } } = this.draw(rng);
+    const prefix = this.config.unscoredPrefix;
     for (let t = 0; t < this.contextLength; t++) {
       row.inputs[t] = w[t];
       row.targets[t] = w[t + 1];
-      row.scored[t] = determined[t + 1] ? 1 : 0;
+      row.scored[t] = determined[t + 1] && t >= prefix ? 1 : 0;
       row.labels[t] = Math.max(task[t + 1], 0);
     }
   }
 
   example(): TaskExample {
-    const w = this.window(new Rng(this.config.seed, 0));
+    const { window: w, reading } = this.draw(new Rng(this.config.seed, 0));
+    // Targets 1..unscoredPrefix are unscored whatever their rule: shown as 'p'.
+    const roles = reading.roles.map((r, j) => (j >= 1 && j <= this.config.unscoredPrefix && r !== 'c' ? 'p' : r));
     return {
       tokens: w.map((x) => this.tokenName(x)),
-      roles: readIarc(w, this.config.N).roles,
+      roles,
       legend: {
         s: 'seed or subtask unknown (unscored)', c: 'control token (unscored)', '?': 'not determined: random (unscored)',
+        ...(this.config.unscoredPrefix ? { p: `in the first ${this.config.unscoredPrefix} targets (unscored)` } : {}),
         I: 'increment', A: 'addition', R: 'reverse copy', C: 'context (all scored)',
       },
     };
