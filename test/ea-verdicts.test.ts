@@ -6,7 +6,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
-  claimsTable, compareMechanisms, comparisonTable, eaClaims, frontierEstimate, frontierTable, plateauAudit, plateauFollowUp, replacePlateauStops, rungRules, verdictChanges, type Claim,
+  claimsTable, compareMechanisms, comparisonTable, eaClaims, frontierEstimate, frontierTable, plateauAudit, plateauFollowUp, replacePlateauStops, rungRules, stepsToPerfectRatio,
+  verdictChanges, type Claim,
 } from '../lib/experiments/ea-verdicts.js';
 import { solvedShareFigure } from '../lib/plots/ladder.js';
 import type { ResultRecord } from '../lib/experiments/record.js';
@@ -258,4 +259,22 @@ test('frontierEstimate: the walk stops at the first unsolved N (a solved N beyon
   assert.deepEqual([pick('DPA', 2).best, pick('DPA', 2).all, pick('DPA', 2).missing], [12, null, [16]]);
   assert.deepEqual([pick('DPA', 4).best, pick('DPA', 4).all, pick('DPA', 4).inside], [null, null, true], 'below the first N, and measured: N = 8 was trained and not solved');
   assert.throws(() => frontierEstimate(rows, { groupBy: ['size', 'depth'], within: 'b', along: 'N' }), /frontierEstimate: no column 'depth'/);
+});
+
+test('stepsToPerfectRatio: EA ÷ DPA mean steps over the rungs both solve; none solved → NaN', () => {
+  const at = (mechanism: string, N: number, steps: (number | null)[]): Row[] => steps.map((st, seed) => ({
+    ...row(mechanism, 'small', N, 3, seed, st === null ? 0.5 : 1), stepsToPerfect: st === null ? Number.NaN : st,
+  }));
+  const rows = [
+    ...at(EA, 8, [800, 1200]), ...at(DPA, 8, [400, 600]), // EA 1000 / DPA 500 = 2
+    ...at(EA, 16, [400, null]), ...at(DPA, 16, [800, 800]), // 400 / 800 = 0.5
+    ...at(EA, 24, [600]), ...at(DPA, 24, [600]), // 1
+    ...at(EA, 32, [null, null]), ...at(DPA, 32, [400, 400]), // EA never: not counted
+  ];
+  const r = stepsToPerfectRatio(compareMechanisms(rows, { cellKeys: ['size', 'N', 'b'] }));
+  assert.deepEqual({ rungs: r.rungs, eaSlower: r.eaSlower, eaFaster: r.eaFaster, equal: r.equal, min: r.min, max: r.max }, { rungs: 3, eaSlower: 1, eaFaster: 1, equal: 1, min: 0.5, max: 2 });
+  assert.ok(Math.abs(r.geometricMean - 1) < 1e-12, 'the geometric mean of 2, 0.5 and 1 is 1');
+  const none = stepsToPerfectRatio(compareMechanisms(at(EA, 8, [null]), { cellKeys: ['size', 'N', 'b'] }));
+  assert.equal(none.rungs, 0);
+  assert.ok(Number.isNaN(none.geometricMean));
 });

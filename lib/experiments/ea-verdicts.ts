@@ -444,6 +444,40 @@ function pooledPairs(cmps: readonly RungComparison[], rows: readonly Row[], keys
   return [...bySeed.values()].filter((p): p is [number, number] => p[0] !== undefined && p[1] !== undefined);
 }
 
+/** How much longer one mechanism takes to 100 % than the other, over the rungs both solve. */
+export interface StepsToPerfectRatio {
+  /** Rungs where both mechanisms have a seed at 100 % (shortcut rungs included). */
+  rungs: number;
+  /** Rungs where EA's mean steps to 100 % (its solved seeds) are more than DPA's, fewer, equal. */
+  eaSlower: number;
+  eaFaster: number;
+  equal: number;
+  /** Geometric mean, smallest and largest of EA ÷ DPA mean steps to 100 % (NaN when no rung). */
+  geometricMean: number;
+  min: number;
+  max: number;
+}
+
+/**
+ * EA ÷ DPA mean steps to 100 % per rung both solve (a learning-speed measure on the convergence data;
+ * steps are counted at the grid's evaluation interval, and only solved seeds count, so a rung where
+ * one mechanism solves fewer seeds compares its easier seeds).
+ */
+export function stepsToPerfectRatio(cmps: readonly RungComparison[]): StepsToPerfectRatio {
+  const ratios = cmps.filter((c) => c.ea && c.dpa && c.ea.solvedSeeds > 0 && c.dpa.solvedSeeds > 0)
+    .map((c) => (c.ea as MechanismSummary).stepsToPerfect / (c.dpa as MechanismSummary).stepsToPerfect);
+  const n = ratios.length;
+  return {
+    rungs: n,
+    eaSlower: ratios.filter((r) => r > 1).length,
+    eaFaster: ratios.filter((r) => r < 1).length,
+    equal: ratios.filter((r) => r === 1).length,
+    geometricMean: n ? Math.exp(ratios.reduce((a, r) => a + Math.log(r), 0) / n) : Number.NaN,
+    min: n ? Math.min(...ratios) : Number.NaN,
+    max: n ? Math.max(...ratios) : Number.NaN,
+  };
+}
+
 export interface VerdictChange {
   id: string;
   claim: string;

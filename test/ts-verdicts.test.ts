@@ -1,0 +1,94 @@
+/**
+ * Notebook 02's verdicts on hand-made records: each claim of the TS paper in both directions and
+ * undecided, a missing model (not measured), a seed twice (an error), and the readings table (a
+ * reading that trains only some models takes the others from `today`).
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { claimsByReading, readingsTable, tsClaims, tsModelStats, type TsClaim } from '../lib/experiments/ts-verdicts.js';
+
+type Row = Record<string, string | number>;
+const MODELS = [
+  ['transformer', 'dot-product'], ['transformer', 'expressive'], ['cisformer', 'dot-product'], ['cisformer', 'expressive'], ['lstm', 'none'], ['mlp', 'none'],
+] as const;
+const KEY = ['transformer DPA', 'transformer EA', 'cisformer DPA', 'cisformer EA', 'lstm', 'mlp'] as const;
+
+/** Rows of every model: accuracies per seed by model key. */
+function rows(acc: Partial<Record<(typeof KEY)[number], number[]>>, reading?: string): Row[] {
+  return MODELS.flatMap(([architecture, mechanism], k) => (acc[KEY[k]] ?? []).map((a, seed) => ({
+    architecture, mechanism, seed, finalAccuracy: a, ...(reading ? { reading } : {}),
+  })));
+}
+const verdicts = (claims: TsClaim[]): Record<string, string> => Object.fromEntries(claims.map((c) => [c.id, c.verdict]));
+const five = (x: number, spread = 0.004): number[] => [x - 2 * spread, x - spread, x, x + spread, x + 2 * spread];
+
+test("the paper's picture: every claim holds", () => {
+  const claims = tsClaims(rows({
+    'transformer DPA': five(0.60), 'transformer EA': five(0.70), 'cisformer DPA': five(0.72), 'cisformer EA': five(0.95), lstm: five(0.61), mlp: five(0.62),
+  }));
+  assert.deepEqual(verdicts(claims), {
+    'transformer-fails': 'holds', 'baselines-similar': 'holds', 'baselines-modest': 'holds', 'cisformer-ea-95': 'holds', 'cisformer-ea-only': 'holds', combination: 'holds',
+  });
+  for (const c of claims) assert.ok(c.rule.length > 20 && c.evidence.length > 10, c.id);
+});
+
+test('our earlier picture (transformer DPA best, cisformer EA at 0.86): the headline claims do not hold', () => {
+  const claims = tsClaims(rows({
+    'transformer DPA': five(0.985), 'transformer EA': five(0.91), 'cisformer DPA': five(0.88), 'cisformer EA': five(0.86), lstm: five(0.92), mlp: five(0.59),
+  }));
+  assert.deepEqual(verdicts(claims), {
+    'transformer-fails': 'does not hold', 'baselines-similar': 'does not hold', 'baselines-modest': 'does not hold', 'cisformer-ea-95': 'does not hold',
+    'cisformer-ea-only': 'does not hold', combination: 'does not hold',
+  });
+  const only = claims.find((c) => c.id === 'cisformer-ea-only') as TsClaim;
+  assert.match(only.evidence, /most accurate model by mean: transformer \(DPA\) 0\.985/);
+  assert.match(only.evidence, /more accurate than it \(paired\): transformer \(DPA\)/);
+});
+
+test('one seed near 95 % (partly), seeds that straddle (undecided), a missing model (not measured)', () => {
+  const claims = tsClaims(rows({
+    // Transformer: one seed at 0.97, the others at 0.6 → best of n [0.6, 0.97]: undecided; mean low.
+    'transformer DPA': [0.6, 0.6, 0.97, 0.6, 0.6], 'transformer EA': five(0.7),
+    // Cisformer EA straddles 0.93.
+    'cisformer EA': [0.90, 0.91, 0.96, 0.90, 0.92], lstm: five(0.61),
+  }));
+  const v = verdicts(claims);
+  assert.equal(v['transformer-fails'], 'undecided');
+  assert.equal(v['cisformer-ea-95'], 'undecided');
+  assert.equal(v['baselines-similar'], 'not measured');
+  assert.match((claims.find((c) => c.id === 'baselines-similar') as TsClaim).evidence, /no records of the MLP/);
+  assert.equal(v.combination, 'not measured');
+  // Every seed of the transformer at 0.97 but one: best of n lies above 0.93, the mean's interval does not → partly.
+  const partly = tsClaims(rows({ 'transformer DPA': [0.97, 0.97, 0.97, 0.97, 0.5] }));
+  assert.equal(verdicts(partly)['transformer-fails'], 'partly');
+});
+
+test('combination: both differences above the tolerance → holds, one → partly, none → does not hold; a seed twice is an error', () => {
+  // Both others within the tolerance of the cisformer (EA): neither difference above it.
+  const claims = tsClaims(rows({ 'transformer EA': five(0.945), 'cisformer DPA': five(0.94), 'cisformer EA': five(0.95) }));
+  assert.equal(verdicts(claims).combination, 'does not hold');
+  // The transformer (EA) far below, the cisformer (DPA) within the tolerance.
+  assert.equal(verdicts(tsClaims(rows({ 'transformer EA': five(0.80), 'cisformer DPA': five(0.94), 'cisformer EA': five(0.95) }))).combination, 'partly');
+  // Both far below: holds.
+  assert.equal(verdicts(tsClaims(rows({ 'transformer EA': five(0.80), 'cisformer DPA': five(0.85), 'cisformer EA': five(0.95) }))).combination, 'holds');
+  const twice = [...rows({ lstm: [0.5] }), ...rows({ lstm: [0.6] })];
+  assert.throws(() => tsModelStats(twice), /LSTM has a seed twice/);
+});
+
+test('claimsByReading: a reading with only some models takes the others from today; the table has one column per reading', () => {
+  const today = rows({
+    'transformer DPA': five(0.985), 'transformer EA': five(0.91), 'cisformer DPA': five(0.88), 'cisformer EA': five(0.86), lstm: five(0.92), mlp: five(0.59),
+  }, 'today');
+  const noPositions = rows({ 'transformer DPA': five(0.55), 'transformer EA': five(0.56) }, 'no-positions');
+  const per = claimsByReading([...today, ...noPositions]);
+  assert.deepEqual(per.map((p) => p.reading), ['today', 'no-positions']);
+  const v = verdicts(per[1].claims);
+  assert.equal(v['transformer-fails'], 'holds', 'the translation-invariant transformer fails');
+  // The cisformer (EA) at 0.86 from today: still not near 95 %.
+  assert.equal(v['cisformer-ea-95'], 'does not hold');
+  const table = readingsTable(per, 'caption');
+  assert.deepEqual(table.columns, ['claim', 'today', 'no-positions']);
+  assert.equal(table.rows.length, 6);
+  assert.deepEqual(table.rows[0].slice(1), ['does not hold', 'holds']);
+  assert.throws(() => claimsByReading(rows({ lstm: [0.5] })), /no column 'reading'/);
+});
