@@ -194,3 +194,25 @@ test('cog-*-attention-only: the feed-forward twins without the feed-forward bloc
   assert.ok(names.length > 0 && !names.some((n) => /\.ff\.|norm2/.test(n)), `parameters: ${names.join(', ')}`);
   model.dispose();
 });
+
+test('cog-signed-sweep and cog-collapse-deep: the cells their issue asks for, everything else as their twins', () => {
+  const sweep = expandGrid(getExperiment('cog-signed-sweep'), 'full');
+  assert.equal(sweep.length, 3 * 3 * 3 * 10);
+  const twin = expandGrid(getExperiment('cog-signed-attention-only'), 'full').find((c) => c.key === 'mechanism=cog,combine=difference,seed=2');
+  const cell = sweep.find((c) => c.key === 'scoreScale=4,initStd=0.1,learningRate=0.01,seed=2');
+  assert.ok(twin && cell, sweep.slice(0, 2).map((c) => c.key).join(' '));
+  assert.deepEqual(cell.spec.task, twin.spec.task, 'the same task and data');
+  assert.deepEqual(cell.spec.model, { ...twin.spec.model, scoreScale: 4, initStd: 0.1 });
+  assert.equal(cell.spec.trainer.learningRate, 0.01);
+  assert.equal(cell.spec.trainer.steps, 2 * (twin.spec.trainer.steps as number));
+  const deep = expandGrid(getExperiment('cog-collapse-deep'), 'full');
+  assert.equal(deep.length, 2 * 2 * 2 * 5);
+  const cog8 = deep.find((c) => c.key === 'depth=8,mechanism=cog,family=find-zero,seed=4');
+  assert.deepEqual((cog8?.spec.model as { attention: string[] }).attention, ['dot-product', ...Array(6).fill('cog'), 'dot-product']);
+  assert.equal((cog8?.spec.task as { contextLength: number }).contextLength, 128);
+  assert.equal(cog8?.spec.measures?.[0].atInit, true);
+  // Every smoke cell builds its model.
+  for (const name of ['cog-signed-sweep', 'cog-collapse-deep']) {
+    for (const c of expandGrid(getExperiment(name), 'smoke')) createModel({ ...c.spec.model, vocabSize: 20, contextLength: 8 } as Parameters<typeof createModel>[0]).dispose();
+  }
+});

@@ -147,6 +147,64 @@ function lmGrid(scale: Scale): GridDef {
   };
 }
 
+/**
+ * Why does Cog not learn the signed head (issue 17)? The attention-only one-head difference task of
+ * cog-signed-attention-only under settings that could make the signed solution easier to find: the
+ * score scale (how sharp the weights are: 1/√d_head = the default, 1, 4), the initialisation scale of the
+ * weights, the learning rate, ten seeds, a budget of twice cog-signed's (the curves show every step
+ * count up to it). Cog only: softmax cannot represent the difference there (lib/tasks/signed-combination.ts).
+ */
+export const COG_SIGNED_SWEEP = Object.freeze({
+  scoreScale: ['inverse-sqrt-head', 1, 4] as const,
+  initStd: [0.02, 0.1, 0.3] as const,
+  learningRate: [1e-3, 3e-3, 1e-2] as const,
+});
+
+function signedSweepGrid(scale: Scale): GridDef {
+  const smoke = scale === 'smoke';
+  return {
+    axes: {
+      scoreScale: smoke ? ['inverse-sqrt-head'] : [...COG_SIGNED_SWEEP.scoreScale],
+      initStd: smoke ? [0.02] : [...COG_SIGNED_SWEEP.initStd],
+      learningRate: smoke ? [3e-3] : [...COG_SIGNED_SWEEP.learningRate],
+      seed: scale === 'full' ? Array.from({ length: 10 }, (_, s) => s) : [0],
+    },
+    cell: (p) => ({
+      task: {
+        kind: 'signed-combination', N: 8, a: 1, b: 2, combine: 'difference',
+        contextLength: smokeOr(scale, 6, 16, 16), batchSize: smokeOr(scale, 4, 32, 32), evalSize: smokeOr(scale, 8, 256, 256), seed: p.seed as number,
+      },
+      model: { ...oneHeadModel(scale, 'cog', true), scoreScale: p.scoreScale as 'inverse-sqrt-head' | number, initStd: p.initStd as number } as CellModelSpec,
+      trainer: trainer(smokeOr(scale, 6, 800, 6000), p.learningRate as number, smokeOr(scale, 3, 25, 50)),
+      seed: p.seed as number,
+    }),
+  };
+}
+
+/** Deeper and longer than cog-collapse (issue 17): depth 4 and 8, T = 128, five seeds, Cog with softmax in the first and last layer (the reference code). */
+function collapseDeepGrid(scale: Scale): GridDef {
+  const T = smokeOr(scale, 8, 128, 128);
+  const lengths = smokeOr(scale, [2, 4, 7], [8, 16, 32, 64, 127], [8, 16, 32, 64, 127]);
+  return {
+    axes: { depth: smokeOr(scale, [3], [4, 8], [4, 8]), mechanism: ['dot-product', 'cog'], family: ['count-ones', 'find-zero'], seed: scale === 'full' ? [0, 1, 2, 3, 4] : [0] },
+    cell: (p) => ({
+      task: {
+        kind: 'collapse', family: p.family as 'count-ones' | 'find-zero', contextLength: T,
+        batchSize: smokeOr(scale, 4, 32, 32), evalSize: smokeOr(scale, 8, 256, 256), seed: p.seed as number,
+      },
+      model: {
+        kind: 'transformer', width: smokeOr(scale, 8, 64, 64), layers: p.depth as number, heads: smokeOr(scale, 2, 4, 4), ffWidth: smokeOr(scale, 16, 256, 256),
+        attention: lmAttention(p.mechanism as string, p.depth as number),
+      },
+      trainer: trainer(smokeOr(scale, 6, 300, 3000), 1e-3, smokeOr(scale, 3, 25, 100)),
+      seed: p.seed as number,
+      measures: [
+        { kind: 'sensitivity', family: p.family as 'count-ones' | 'find-zero', lengths, representation: 'hidden', chunks: smokeOr(scale, 2, 4, 4), atInit: true },
+      ],
+    }),
+  };
+}
+
 export const COG_EXPERIMENTS: readonly Experiment[] = Object.freeze([
   {
     name: 'cog-signed', paper: 'cog',
@@ -172,6 +230,16 @@ export const COG_EXPERIMENTS: readonly Experiment[] = Object.freeze([
     name: 'cog-collapse', paper: 'cog',
     description: "Representational collapse: models trained on 'count the ones' / 'find a zero', then the last state's sensitivity to one input vs length (init and trained).",
     scales: perScale(collapseGrid),
+  },
+  {
+    name: 'cog-signed-sweep', paper: 'cog',
+    description: 'Can Cog learn the signed head? The attention-only one-head difference task over score scale × initialisation scale × learning rate, ten seeds.',
+    scales: perScale(signedSweepGrid),
+  },
+  {
+    name: 'cog-collapse-deep', paper: 'cog',
+    description: "Collapse where the paper looks: 'count the ones' / 'find a zero' at depth 4 and 8, T = 128, five seeds, softmax vs Cog (softmax first and last); sensitivity after training (and at initialisation).",
+    scales: perScale(collapseDeepGrid),
   },
   {
     name: 'cog-lm', paper: 'cog',
