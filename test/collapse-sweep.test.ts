@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../lib/backend.js';
 import { collapseSweep } from '../lib/experiments/collapse-sweep.js';
+import { collapseRatioFigure, collapseSensitivityFigure } from '../lib/plots/collapse.js';
 import { initParams, disposeParams } from '../lib/models/params.js';
 import { Transformer } from '../lib/models/transformer.js';
 import { sensitivity } from '../lib/tasks/collapse.js';
@@ -54,4 +55,20 @@ test('collapseSweep: bad input names the parameter', async () => {
   assert.throws(() => collapseSweep({ ...small, inits: 1 }), /inits must be an integer ≥ 2; got 1/);
   assert.throws(() => collapseSweep({ ...small, cogLayers: 'middle' as 'all' }), /cogLayers must be one of 'inner', 'all'; got "middle"/);
   assert.throws(() => collapseSweep({ ...small, family: 'count' as 'find-zero' }), /family must be one of/);
+});
+
+test('collapse figures: one ratio line per depth with its interval; sensitivity lines per mechanism and depth', async () => {
+  await initBackend(backend);
+  const r = collapseSweep({ ...small, depths: [2, 3] });
+  const ratio = collapseRatioFigure(r);
+  assert.equal(ratio.data.length, 2);
+  const d3 = ratio.data[1] as { x: number[]; y: number[]; error_y: { array: number[]; arrayminus: number[] } };
+  const rs = r.ratios.filter((x) => x.depth === 3);
+  assert.deepEqual(d3.x, [4, 8]);
+  assert.deepEqual(d3.y, rs.map((x) => x.ratio.estimate));
+  assert.deepEqual(d3.error_y.array, rs.map((x) => x.ratio.hi - x.ratio.estimate));
+  assert.deepEqual(d3.error_y.arrayminus, rs.map((x) => x.ratio.estimate - x.ratio.lo));
+  const sens = collapseSensitivityFigure(r, 'relative');
+  assert.equal(sens.data.length, 4);
+  assert.deepEqual((sens.data[0] as { y: number[] }).y, r.points.filter((p) => p.depth === 2 && p.mechanism === 'dot-product').map((p) => p.relative.estimate));
 });

@@ -5,3 +5,4 @@ export * from './attention-geometry.js';
 export * from './live-training.js';
 export * from './svg-chart.js';
 export * from './notebook.js';
+export * from './collapse.js';
