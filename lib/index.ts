@@ -64,7 +64,7 @@ export * from './experiments/registry.js';
 export * from './experiments/toy.js';
 export { EA_EXPERIMENTS, EA_MECHANISMS, EA_RULE_SETS } from './experiments/ea.js';
 export { TS_EXPERIMENTS, TS_ARCHITECTURES, TS_MECHANISMS, TS_ABLATIONS, TS_LEARNING_RATES } from './experiments/ts.js';
-export { COG_EXPERIMENTS, lmAttention } from './experiments/cog.js';
+export { COG_EXPERIMENTS, COG_SIGNED_SWEEP, lmAttention } from './experiments/cog.js';
 // ea analysis (notebook 01: claims with intervals, frontier, grid completeness, run timing, query–key geometry, figures)
 export * from './experiments/ea-analysis.js';
 export * from './experiments/ea-verdicts.js';
@@ -72,7 +72,7 @@ export * from './experiments/ea-cost.js';
 export * from './experiments/statistics.js';
 export * from './plots/ladder.js';
 // ts analysis (notebook 02: model summaries, IARC copy sources, attention on them, cisformer position similarity)
-export { TS_ABLATION_ARCHITECTURES, TS_BUDGET_FACTOR, TS_BUDGET_MODELS, TS_BEST_KEPT_SEED } from './experiments/ts.js';
+export { TS_ABLATION_ARCHITECTURES, TS_BUDGET_FACTOR, TS_BUDGET_MODELS, TS_BEST_KEPT_SEED, TS_READINGS } from './experiments/ts.js';
 export * from './experiments/ts-analysis.js';
 export * from './experiments/ts-verdicts.js';
 export * from './experiments/collapse-sweep.js';

@@ -90,5 +90,6 @@ test('claimsByReading: a reading with only some models takes the others from tod
   assert.deepEqual(table.columns, ['claim', 'today', 'no-positions']);
   assert.equal(table.rows.length, 6);
   assert.deepEqual(table.rows[0].slice(1), ['does not hold', 'holds']);
+  assert.deepEqual(claimsByReading([...noPositions, ...today], { order: ['today', 'no-positions'] }).map((p) => p.reading), ['today', 'no-positions']);
   assert.throws(() => claimsByReading(rows({ lstm: [0.5] })), /no column 'reading'/);
 });

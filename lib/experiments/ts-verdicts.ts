@@ -196,11 +196,14 @@ export function tsClaims(rows: readonly Row[], args: TsVerdictArgs = {}): TsClai
 
 /**
  * tsClaims per reading of `rows` (a `reading` column, as ts-readings'): a reading's models are its own
- * rows, and `base`'s rows for the models it does not train (they would be the same cells).
+ * rows, and `base`'s rows for the models it does not train (they would be the same cells). Readings
+ * come in `order`, then in order of appearance.
  */
-export function claimsByReading(rows: readonly Row[], { base = 'today', ...args }: TsVerdictArgs & { base?: string } = {}): { reading: string; claims: TsClaim[] }[] {
+export function claimsByReading(rows: readonly Row[], { base = 'today', order = [], ...args }: TsVerdictArgs & { base?: string; order?: readonly string[] } = {}): { reading: string; claims: TsClaim[] }[] {
   if (rows.length && !('reading' in rows[0])) throw new Error(`claimsByReading: no column 'reading'; columns are ${Object.keys(rows[0]).join(', ')}`);
-  const readings = [...new Set(rows.map((r) => String(r.reading)))];
+  // Readings in `order` first (e.g. Object.keys(TS_READINGS)), then any others as they appear.
+  const seen = [...new Set(rows.map((r) => String(r.reading)))];
+  const readings = [...order.filter((r) => seen.includes(r)), ...seen.filter((r) => !order.includes(r))];
   const model = (r: Row): string => `${r.architecture}|${r.mechanism}`;
   const baseRows = rows.filter((r) => r.reading === base);
   return readings.map((reading) => {
