@@ -7,6 +7,8 @@
  *   graph    (tfjs-node) the same two, each step one TensorFlow graph (`engine: 'graph'`, lib/train/graph/)
  *   xla      (tfjs-node) the graph engine with XLA auto-clustering (EA_XLA=1), in a child process each round
  *            because XLA must be on before TensorFlow loads; its first graph step (compiling) is reported
+ *   threads  (tfjs-node, > 1 core) the graph engine with one TensorFlow thread per core, in a child process
+ *            each round (the library's default is one thread; TensorFlow reads the count when it loads)
  *   torch    the same model in PyTorch CPU eager (bench/torch_reference.py, in a child process), with one
  *            thread and with torch's default; the faster is the reference
  *   naive    the step this project started from (for the kernel count; timed too)
@@ -59,6 +61,12 @@ export interface BenchOptions {
   naive?: boolean;
   /** Also time the graph engine with XLA (tfjs-node only; a child process per round). Default true. */
   xla?: boolean;
+  /**
+   * Also time the graph engine with one TensorFlow thread per core (tfjs-node, more than one core; a child
+   * process per round with TF_NUM_INTRAOP_THREADS = cores). The library's default is one thread (lib/backend.ts:
+   * last bits independent of the worker count); PyTorch's reference takes the faster of 1 and its default. Default true.
+   */
+  threads?: boolean;
   /** Write the report as JSON here (atomically). */
   json?: string;
   /** Progress lines (e.g. console.log). Default: silent. */
@@ -96,6 +104,8 @@ export interface BenchConfigReport {
     single_ms: number; batched_ms: number; single_steps_per_s: number; batched_model_steps_per_s: number;
     first_step_ms: { single: number | null; batched: number | null }; engine: 'eager' | 'graph';
   } | null;
+  /** The graph engine with TF_NUM_INTRAOP_THREADS = `threads` (the machine's cores), in a child process per round (tfjs-node, > 1 core; else null). */
+  graph_threads: { threads: number; single_ms: number; batched_ms: number; single_steps_per_s: number; batched_model_steps_per_s: number } | null;
   /** The engine with the most model-steps per second, one model at a time and S together; the ratios are theirs. */
   best_engine: { single: BenchEngine; batched: BenchEngine };
   /** Replica 0 of a batched run vs a single run, 3 steps from the same start: identical losses and parameters? */
@@ -115,7 +125,7 @@ export interface BenchReport {
   configs: BenchConfigReport[];
 }
 
-export type BenchEngine = 'eager' | 'graph' | 'graph+xla';
+export type BenchEngine = 'eager' | 'graph' | 'graph+xla' | 'graph+threads';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const TORCH_SCRIPT = join(ROOT, 'bench', 'torch_reference.py');
@@ -250,7 +260,10 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
     const ms = {
       single: [] as number[], batched: [] as number[], naive: [] as number[], torch1: [] as number[], torchN: [] as number[],
       graphSingle: [] as number[], graphBatched: [] as number[], xlaSingle: [] as number[], xlaBatched: [] as number[],
+      threadsSingle: [] as number[], threadsBatched: [] as number[],
     };
+    const cores = os.cpus().length;
+    const withThreads = onNode && cores > 1 && (options.threads ?? true);
     const xlaFirst = { single: [] as number[], batched: [] as number[] };
     let xlaEngine: 'eager' | 'graph' = 'graph';
     const withXla = onNode && (options.xla ?? true);
@@ -271,6 +284,12 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
           if (run.engine !== 'graph') xlaEngine = 'eager';
         }
       }
+      if (withThreads) {
+        for (const [lanes, into] of [[1, ms.threadsSingle], [S, ms.threadsBatched]] as const) {
+          const run = await measureInChild(c, lanes, { steps, warmup: 4 + warmup, engine: 'graph', env: { TF_NUM_INTRAOP_THREADS: String(cores) }, backend: 'tensorflow' });
+          into.push(run.ms / run.steps);
+        }
+      }
       if (options.naive ?? true) ms.naive.push(timeIt(stepNaive));
       if (found.python) {
         for (const [threads, into, cpuInto] of [[1, ms.torch1, cpu.torch1], [0, ms.torchN, cpu.torchN]] as const) {
@@ -283,6 +302,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
       log(`  ${c.name} round ${r + 1}/${rounds}: single ${ms.single[r].toFixed(1)} ms, batched ×${S} ${ms.batched[r].toFixed(1)} ms` +
         (onNode ? `, graph single ${ms.graphSingle[r].toFixed(1)} ms, graph ×${S} ${ms.graphBatched[r].toFixed(1)} ms` : '') +
         (withXla ? `, graph+XLA single ${ms.xlaSingle[r].toFixed(1)} ms, ×${S} ${ms.xlaBatched[r].toFixed(1)} ms` : '') +
+        (withThreads ? `, graph ${cores} threads single ${ms.threadsSingle[r].toFixed(1)} ms, ×${S} ${ms.threadsBatched[r].toFixed(1)} ms` : '') +
         (ms.naive.length ? `, naive ${ms.naive[r].toFixed(1)} ms` : '') +
         (found.python ? `, torch ${ms.torch1[r].toFixed(1)} ms (1 thread) / ${ms.torchN[r].toFixed(1)} ms (default threads)` : ''));
     }
@@ -311,12 +331,16 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
       first_step_ms: { single: xlaFirst.single.length ? median(xlaFirst.single) : null, batched: xlaFirst.batched.length ? median(xlaFirst.batched) : null },
       engine: xlaEngine,
     } : null;
-    const fastest = (eager: number, g: number | undefined, x: number | undefined): { engine: BenchEngine; ms: number } =>
-      [{ engine: 'eager' as const, ms: eager }, { engine: 'graph' as const, ms: g }, { engine: 'graph+xla' as const, ms: x }]
+    const graphThreads = withThreads ? {
+      threads: cores, single_ms: median(ms.threadsSingle), batched_ms: median(ms.threadsBatched),
+      single_steps_per_s: 1000 / median(ms.threadsSingle), batched_model_steps_per_s: (1000 * S) / median(ms.threadsBatched),
+    } : null;
+    const fastest = (eager: number, g: number | undefined, x: number | undefined, t: number | undefined): { engine: BenchEngine; ms: number } =>
+      [{ engine: 'eager' as const, ms: eager }, { engine: 'graph' as const, ms: g }, { engine: 'graph+xla' as const, ms: x }, { engine: 'graph+threads' as const, ms: t }]
         .filter((e): e is { engine: BenchEngine; ms: number } => e.ms !== undefined)
         .reduce((a, b) => (b.ms < a.ms ? b : a));
-    const bestSingle = fastest(msSingle, graph?.single_ms, graphXla?.single_ms);
-    const bestBatched = fastest(msBatched, graph?.batched_ms, graphXla?.batched_ms);
+    const bestSingle = fastest(msSingle, graph?.single_ms, graphXla?.single_ms, graphThreads?.single_ms);
+    const bestBatched = fastest(msBatched, graph?.batched_ms, graphXla?.batched_ms, graphThreads?.batched_ms);
     const best = { single: bestSingle.engine, batched: bestBatched.engine };
     const singleRate = 1000 / bestSingle.ms;
     const batchedRate = (1000 * S) / bestBatched.ms;
@@ -337,7 +361,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
         torch_1_thread: found.python ? median(cpu.torch1) : null, torch_default_threads: found.python ? median(cpu.torchN) : null,
       },
       peak_memory_mb: { single: kSingle.peakBytes / 2 ** 20, batched: kBatched.peakBytes / 2 ** 20, naive: kNaive.peakBytes / 2 ** 20, torch_process_rss: torchRss },
-      graph, graph_xla: graphXla, best_engine: best,
+      graph, graph_xla: graphXla, graph_threads: graphThreads, best_engine: best,
       batched_bit_identical: identity.identical,
       batched_max_abs_diff: identity.maxAbsDiff,
     };
@@ -390,6 +414,7 @@ function formatConfigLine(r: BenchConfigReport): string {
     (r.graph ? `graph single ${fmt(r.graph.single_steps_per_s)} steps/s, graph ×${r.replicas} ${fmt(r.graph.batched_model_steps_per_s)} model-steps/s, ` : '') +
     (r.graph_xla ? `graph+XLA single ${fmt(r.graph_xla.single_steps_per_s)} steps/s, ×${r.replicas} ${fmt(r.graph_xla.batched_model_steps_per_s)} model-steps/s ` +
       `(first step ${fmt(r.graph_xla.first_step_ms.single, 0)} / ${fmt(r.graph_xla.first_step_ms.batched, 0)} ms), ` : '') +
+    (r.graph_threads ? `graph ${r.graph_threads.threads} threads single ${fmt(r.graph_threads.single_steps_per_s)} steps/s, ×${r.replicas} ${fmt(r.graph_threads.batched_model_steps_per_s)} model-steps/s, ` : '') +
     `torch ${fmt(r.torch_steps_per_s)} steps/s; ratios ${fmt(r.ratio_single, 2)} / ${fmt(r.ratio_batched, 2)}; ` +
     `kernels ${r.kernels_per_step} (naive ${r.naive_kernels_per_step}); bit-identical ${r.batched_bit_identical ? 'yes' : `no (max |Δ| ${r.batched_max_abs_diff.toExponential(1)})`}`;
 }
@@ -403,10 +428,10 @@ export function formatBenchTable(report: BenchReport): string {
       `S = ${report.settings.replicas}, ${report.settings.rounds} rounds × ${report.settings.steps} steps (median round)`,
     ...(report.torch_note ? [`PyTorch: ${report.torch_note}`] : []),
     '',
-    '| config | torch ms/step | single ms/step (eager / graph / graph+XLA) | batched ms/step ×S (eager / graph / graph+XLA) | single / torch | batched / torch | kernels/step (naive → now) | batched bit-identical |',
+    '| config | torch ms/step | single ms/step (eager / graph / graph+XLA / graph, threads = cores) | batched ms/step ×S (eager / graph / graph+XLA / graph, threads = cores) | single / torch | batched / torch | kernels/step (naive → now) | batched bit-identical |',
     '|---|---|---|---|---|---|---|---|',
-    ...report.configs.map((r) => `| ${r.name} | ${fmt(r.ms_per_step.torch)} | ${fmt(r.ms_per_step.single)} / ${fmt(r.graph?.single_ms ?? null)} / ${fmt(r.graph_xla?.single_ms ?? null)} | ` +
-      `${fmt(r.ms_per_step.batched)} / ${fmt(r.graph?.batched_ms ?? null)} / ${fmt(r.graph_xla?.batched_ms ?? null)} | ` +
+    ...report.configs.map((r) => `| ${r.name} | ${fmt(r.ms_per_step.torch)} | ${fmt(r.ms_per_step.single)} / ${fmt(r.graph?.single_ms ?? null)} / ${fmt(r.graph_xla?.single_ms ?? null)} / ${fmt(r.graph_threads?.single_ms ?? null)} | ` +
+      `${fmt(r.ms_per_step.batched)} / ${fmt(r.graph?.batched_ms ?? null)} / ${fmt(r.graph_xla?.batched_ms ?? null)} / ${fmt(r.graph_threads?.batched_ms ?? null)} | ` +
       `${fmt(r.ratio_single, 2)}× (${r.best_engine.single}) | ${fmt(r.ratio_batched, 2)}× (${r.best_engine.batched}) | ${r.naive_kernels_per_step} → ${r.kernels_per_step} | ` +
       `${r.batched_bit_identical ? 'yes' : `no (max |Δ| ${r.batched_max_abs_diff.toExponential(1)})`} |`),
   ];

@@ -23,6 +23,8 @@ Usage: ea bench [options]
                     .cache/torch-venv with pip, once, dev-only: python3 -m venv + pip install torch==2.13.0 numpy)
   --python PATH     Python with torch (default: $EA_TORCH_PYTHON, .cache/torch-venv/bin/python, python3)
   --no-xla          skip the graph engine with XLA (tfjs-node; measured in a child process each round)
+  --no-threads      skip the graph engine with one TensorFlow thread per core (tfjs-node, > 1 core; a child
+                    process each round; the library's default is one thread, see README "Reproducibility")
   --no-naive        do not time the naive baseline step (its kernels are still counted)
   --json FILE       also write the figures as JSON
   --workers         instead: total throughput of 1 and of (cores) worker processes, each training 1 or
@@ -41,7 +43,7 @@ export async function runBenchCommand(argv: readonly string[], print: (line: str
       options: {
         config: { type: 'string', multiple: true }, replicas: { type: 'string' }, steps: { type: 'string' }, rounds: { type: 'string' },
         warmup: { type: 'string' }, backend: { type: 'string' }, 'no-torch': { type: 'boolean' }, python: { type: 'string' },
-        'no-naive': { type: 'boolean' }, 'no-xla': { type: 'boolean' }, json: { type: 'string' }, workers: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+        'no-naive': { type: 'boolean' }, 'no-xla': { type: 'boolean' }, 'no-threads': { type: 'boolean' }, json: { type: 'string' }, workers: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
       },
       strict: true,
     }));
@@ -68,7 +70,7 @@ export async function runBenchCommand(argv: readonly string[], print: (line: str
     const options: BenchOptions = {
       configs: values.config as string[] | undefined, replicas: int('replicas'), steps: int('steps'), rounds: int('rounds'), warmup: int('warmup'),
       backend: backend as BackendName | undefined, torch: values['no-torch'] ? false : 'auto', python: values.python as string | undefined,
-      naive: !values['no-naive'], xla: !values['no-xla'], json: values.json as string | undefined, log: print,
+      naive: !values['no-naive'], xla: !values['no-xla'], threads: !values['no-threads'], json: values.json as string | undefined, log: print,
     };
     if (values.workers) {
       await workersTable(options, print);
