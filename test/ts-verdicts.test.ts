@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { claimsByReading, readingsTable, tsClaims, tsModelStats, type TsClaim } from '../lib/experiments/ts-verdicts.js';
+import { claimsByReading, readingsTable, tsClaims, tsModelStats, tsQuestions, type TsClaim } from '../lib/experiments/ts-verdicts.js';
 
 type Row = Record<string, string | number>;
 const MODELS = [
@@ -92,4 +92,26 @@ test('claimsByReading: a reading with only some models takes the others from tod
   assert.deepEqual(table.rows[0].slice(1), ['does not hold', 'holds']);
   assert.deepEqual(claimsByReading([...noPositions, ...today], { order: ['today', 'no-positions'] }).map((p) => p.reading), ['today', 'no-positions']);
   assert.throws(() => claimsByReading(rows({ lstm: [0.5] })), /no column 'reading'/);
+});
+
+test('tsQuestions: other settings (ahead, behind), the longer budget (catches up or not), signed rules; missing data', () => {
+  const withCol = (rs: Row[], col: Record<string, string | number>): Row[] => rs.map((r) => ({ ...r, ...col }));
+  const ahead = withCol(rows({ 'cisformer EA': five(0.9), 'transformer DPA': five(0.6), 'cisformer DPA': five(0.7) }), { setting: 'T16' });
+  const behind = withCol(rows({ 'cisformer EA': five(0.6), 'transformer DPA': five(0.9), 'cisformer DPA': five(0.7) }), { setting: 'N32' });
+  const models = [...rows({ 'transformer DPA': five(0.95), 'cisformer EA': five(0.85) }),
+    ...[0.86, 0.84, 0.85, 0.86, 0.84].map((a, seed) => ({ architecture: 'cisformer', mechanism: 'cog', seed, finalAccuracy: a }))];
+  const v = (input: Parameters<typeof tsQuestions>[0]): Record<string, string> => verdicts(tsQuestions(input));
+  assert.equal(v({ models, ablation: ahead })['other-settings'], 'holds');
+  assert.equal(v({ models, ablation: [...ahead, ...behind] })['other-settings'], 'does not hold');
+  const caughtUp = rows({ 'transformer DPA': five(0.97), 'cisformer EA': five(0.965) }).slice(0, 10);
+  const stillBehind = rows({ 'transformer DPA': five(0.98), 'cisformer EA': five(0.88) });
+  assert.equal(v({ models, budget: caughtUp })['budget-catch-up'], 'holds');
+  const q = tsQuestions({ models, budget: stillBehind });
+  assert.equal(verdicts(q)['budget-catch-up'], 'does not hold');
+  assert.match((q.find((c) => c.id === 'budget-catch-up') as TsClaim).evidence, /same seeds: \+0\.100/);
+  assert.equal(v({ models })['signed-rules'], 'does not hold', 'Cog equal to EA: not better');
+  const better = [...models.filter((r) => r.mechanism !== 'cog'), ...five(0.95).map((a, seed) => ({ architecture: 'cisformer', mechanism: 'cog', seed, finalAccuracy: a }))];
+  assert.equal(v({ models: better })['signed-rules'], 'holds');
+  const none = v({ models: rows({ lstm: five(0.5) }) });
+  assert.deepEqual([none['other-settings'], none['budget-catch-up'], none['signed-rules']], ['not measured', 'not measured', 'not measured']);
 });

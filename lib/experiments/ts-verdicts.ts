@@ -6,6 +6,8 @@
  *   tsClaims(rows)            the paper's claims: claim, evidence, verdict and the rule that gave it
  *   claimsByReading(rows)     tsClaims for each reading of ts-readings (a reading that changes only some
  *                             models takes the others from `today`)
+ *   tsQuestions(input)        our own questions: the cisformer (EA) at other settings (ts-ablation), whether
+ *                             it catches up with more steps (ts-budget), whether signed rules help it more
  *   readingsTable(perReading) one row per claim, one column per reading
  *
  * The claims (shared/papers.md, TS paper abstract): standard transformers cannot solve IARC; the
@@ -192,6 +194,82 @@ export function tsClaims(rows: readonly Row[], args: TsVerdictArgs = {}): TsClai
     }
   }
   return claims;
+}
+
+/** The data of our own questions (ts-ablation, ts-budget, and ts-models' signed rules). */
+export interface TsQuestionsInput {
+  /** ts-models rows (the main setting, the short budget). */
+  models: readonly Row[];
+  /** ts-ablation rows (a `setting` column). */
+  ablation?: readonly Row[];
+  /** ts-budget rows (the same models and seeds, more steps). */
+  budget?: readonly Row[];
+}
+
+/** Our questions beyond the paper's claims (in parentheses in the notebook), with the same kind of rules. */
+export function tsQuestions(input: TsQuestionsInput, args: TsVerdictArgs = {}): TsClaim[] {
+  const tol = args.tolerance ?? 0.02;
+  const out: TsClaim[] = [];
+  const statsOf = (rows: readonly Row[]): TsModelStats[] => tsModelStats(rows, args);
+  const find = (stats: readonly TsModelStats[], architecture: string, mechanism: string): TsModelStats | undefined =>
+    stats.find((x) => x.architecture === architecture && x.mechanism === mechanism);
+  {
+    const id = 'other-settings';
+    const claim = '(The claim at other settings) the cisformer with EA is the best model at other window lengths and domain sizes';
+    const rule = `per setting, paired differences cisformer (EA) − each other model: "ahead" when all lie above +${tol}, "behind" when some other model's lies above +${tol} the other way; holds: ahead in every setting; does not hold: behind in some; partly: ahead in some, never behind; else undecided.`;
+    const rows = input.ablation ?? [];
+    const settings = [...new Set(rows.map((r) => String(r.setting)))];
+    if (!settings.length) out.push({ id, claim, rule, verdict: 'not measured', evidence: 'no ts-ablation records' });
+    else {
+      const per = settings.map((setting) => {
+        const stats = statsOf(rows.filter((r) => r.setting === setting));
+        const cis = find(stats, 'cisformer', 'expressive');
+        const others = stats.filter((x) => x !== cis);
+        if (!cis || !others.length) return { setting, state: 'missing' as const, text: `${setting}: no cisformer (EA) or nothing to compare` };
+        const ds = others.map((o) => ({ o, d: paired(cis, o, args) }));
+        const state = ds.every((x) => x.d.lo > tol) ? 'ahead' as const : ds.some((x) => x.d.hi < -tol) ? 'behind' as const : 'undecided' as const;
+        const bestOther = [...ds].sort((a, b) => a.d.meanDifference - b.d.meanDifference)[0];
+        return { setting, state, text: `${setting}: ${state} (vs ${bestOther.o.name}: ${pairedText(bestOther.d)})` };
+      });
+      const count = (st: string): number => per.filter((p) => p.state === st).length;
+      const verdict: TsVerdict = count('ahead') === per.length ? 'holds' : count('behind') > 0 ? 'does not hold' : count('ahead') > 0 ? 'partly' : 'undecided';
+      out.push({ id, claim, rule, verdict, evidence: per.map((p) => p.text).join('; ') });
+    }
+  }
+  {
+    const id = 'budget-catch-up';
+    const claim = '(Our question) with more steps the cisformer (EA) catches up with the transformer (DPA)';
+    const rule = `paired gap transformer (DPA) − cisformer (EA) at the longer budget: holds: its interval lies at or below +${tol}; does not hold: it lies above +${tol}; else undecided.`;
+    const longStats = statsOf(input.budget ?? []);
+    const shortStats = statsOf(input.models);
+    const [lt, lc, st, sc] = [find(longStats, 'transformer', 'dot-product'), find(longStats, 'cisformer', 'expressive'), find(shortStats, 'transformer', 'dot-product'), find(shortStats, 'cisformer', 'expressive')];
+    if (!lt || !lc) out.push({ id, claim, rule, verdict: 'not measured', evidence: 'no ts-budget records of both models' });
+    else {
+      const long = paired(lt, lc, args);
+      const steps = (rows: readonly Row[] | undefined): string => [...new Set((rows ?? []).map((r) => String(r.steps)))].join('/');
+      // The short budget on the same seeds as the long one.
+      const seeds = new Set(lc.bySeed.keys());
+      const short = st && sc ? paired({ ...st, bySeed: new Map([...st.bySeed].filter(([k]) => seeds.has(k))) }, sc, args) : undefined;
+      const verdict: TsVerdict = long.hi <= tol ? 'holds' : long.lo > tol ? 'does not hold' : 'undecided';
+      out.push({ id, claim, rule, verdict, evidence: `gap at ${steps(input.budget)} steps: ${pairedText(long)}` + (short ? `; at ${steps(input.models)} steps, same seeds: ${pairedText(short)}` : '') });
+    }
+  }
+  {
+    const id = 'signed-rules';
+    const claim = '(Our question, beyond the paper) signed weights — Cog or signed EA — help the cisformer more than EA';
+    const rule = `paired differences cisformer (signed rule) − cisformer (EA): holds: every one above +${tol}; partly: some; does not hold: every one below +${tol}; else undecided.`;
+    const stats = statsOf(input.models);
+    const cis = find(stats, 'cisformer', 'expressive');
+    const signedRules = ['cog', 'signed-expressive'].map((m) => find(stats, 'cisformer', m)).filter((x): x is TsModelStats => x !== undefined);
+    if (!cis || !signedRules.length) out.push({ id, claim, rule, verdict: 'not measured', evidence: 'no cisformer with EA and a signed rule' });
+    else {
+      const ds = signedRules.map((m) => ({ m, d: paired(m, cis, args) }));
+      const above = ds.filter((x) => x.d.lo > tol).length;
+      const verdict: TsVerdict = above === ds.length ? 'holds' : above > 0 ? 'partly' : ds.every((x) => x.d.hi < tol) ? 'does not hold' : 'undecided';
+      out.push({ id, claim, rule, verdict, evidence: ds.map((x) => `${x.m.name} − cisformer (EA): ${pairedText(x.d)}`).join('; ') });
+    }
+  }
+  return out;
 }
 
 /**
