@@ -8,13 +8,14 @@ import { existsSync } from 'node:fs';
 import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  attentionWeights, batchWindow, cisPositionSimilarity, copySourceAttention, findIarcExample, iarcCopySources, iarcLabelShares,
+  attentionWeights, batchWindow, cisPositionSimilarity, cisWeightAnalysis, copySourceAttention, findIarcExample, iarcCopySources, iarcLabelShares,
   iarcSegments, layerAttentionMap, meanCurve, partialSolverAccuracy, summariseModels, tsModelName, type LayerAttention,
 } from '../lib/experiments/ts-analysis.js';
 import { expandGrid } from '../lib/experiments/grid.js';
 import { getExperiment } from '../lib/experiments/registry.js';
 import { readRecord, recordPath, resultDir, defaultDataDir } from '../lib/experiments/store.js';
 import { TS_BUDGET_FACTOR, TS_BEST_KEPT_SEED, TS_READINGS } from '../lib/experiments/ts.js';
+import { initBackend } from '../lib/backend.js';
 import { disposeParams, initParams } from '../lib/models/params.js';
 import { Transformer } from '../lib/models/transformer.js';
 import { IarcTask, iarcStream } from '../lib/tasks/iarc.js';
@@ -262,4 +263,26 @@ test('ts-readings: one change per reading from today (the group reading combines
   assert.ok(!cells.some((c) => c.coords.reading === 'no-positions' && c.coords.architecture !== 'transformer'));
   // Every cell builds (task and model arguments valid).
   for (const c of expandGrid(getExperiment('ts-readings'), 'smoke')) new IarcTask(c.spec.task as ConstructorParameters<typeof IarcTask>[0]);
+});
+
+test('cisWeightAnalysis: an update shared by every position has similarity 1; untrained weights are their own initialisation; no leak', async () => {
+  await initBackend((await testBackends())[0]);
+  const model = new Transformer({ vocabSize: 6, contextLength: 4, width: 4, heads: 1, layers: 1, ffWidth: 4, cis: true });
+  const before = tf.memory().numTensors;
+  // Trained = initial (seed 3) + the same delta at every position.
+  const init = initParams(model, 3);
+  const delta = tf.randomNormal([1, 4, 12], 0, 0.5, 'float32', 7);
+  const trained = { ...init, 'layers.0.attention.qkv.weight': tf.add(init['layers.0.attention.qkv.weight'], delta) };
+  const r = cisWeightAnalysis(model, trained, 3);
+  for (const s of r.similarity) assertClose([s.update.meanOffDiagonal], [1], `${s.part}: a shared update`, 0, 1e-5);
+  assert.ok(r.stillInitial[0] < 0.99 && r.stillInitial[0] > -1, String(r.stillInitial));
+  const same = cisWeightAnalysis(model, init, 3);
+  assertClose(same.stillInitial, [1], 'the initial weights themselves', 0, 1e-6);
+  assert.ok(same.similarity.every((s) => Number.isNaN(s.update.meanOffDiagonal)), 'a zero update has no direction');
+  assert.throws(() => cisWeightAnalysis(model, {}, 3), /no parameter 'layers\.0\.attention\.qkv\.weight'/);
+  delta.dispose();
+  trained['layers.0.attention.qkv.weight'].dispose();
+  disposeParams(init);
+  model.dispose();
+  assert.equal(tf.memory().numTensors, before, 'no tensor left');
 });

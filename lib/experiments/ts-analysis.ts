@@ -16,6 +16,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { ParamMap, SequenceModel } from '../models/model.js';
+import { disposeParams, initParams } from '../models/params.js';
 import { IARC_LABELS, IARC_TASKS, readIarc } from '../tasks/iarc.js';
 import type { BatchData } from '../train/data.js';
 import { aggregate, type Summary } from './results.js';
@@ -353,4 +354,42 @@ export function cisPositionSimilarity(params: ParamMap, layer: number, part: 'qu
   for (let i = 0; i < T; i++) for (let j = 0; j < T; j++) if (i !== j) off += matrix[i][j];
   for (let i = 0; i + 1 < T; i++) neighbour += matrix[i][i + 1];
   return { matrix, meanOffDiagonal: T > 1 ? off / (T * (T - 1)) : Number.NaN, meanNeighbour: T > 1 ? neighbour / (T - 1) : Number.NaN };
+}
+
+/** What a cisformer's per-position weights learned (`cisWeightAnalysis`). */
+export interface CisWeightAnalysis {
+  /** Per layer and projection: the similarity of the trained weights, of the initial ones, and of the update (trained − initial). */
+  similarity: { layer: number; part: 'query' | 'key' | 'value'; trained: CisSimilarity; init: CisSimilarity; update: CisSimilarity }[];
+  /** Per layer: cosine between the trained and the initial per-position weights (all positions, Q, K and V together). */
+  stillInitial: number[];
+}
+
+/**
+ * The cisformer's per-position projections after training against its initialisation: the trainer
+ * initialises with the cell's seed (`initParams(model, seed)`), so the initial weights can be rebuilt and
+ * the update is trained − initial. No tensors are left behind.
+ */
+export function cisWeightAnalysis(model: SequenceModel, params: ParamMap, seed: number): CisWeightAnalysis {
+  const layers = Number((model.config as Record<string, unknown>).layers);
+  const initial = initParams(model, seed);
+  const update: ParamMap = {};
+  try {
+    for (let l = 0; l < layers; l++) {
+      const name = `layers.${l}.attention.qkv.weight`;
+      if (!params[name]) throw new Error(`cisWeightAnalysis: no parameter '${name}'`);
+      update[name] = tf.sub(params[name], initial[name]);
+    }
+    const similarity = Array.from({ length: layers }, (_, l) => (['query', 'key', 'value'] as const).map((part) => ({
+      layer: l, part, trained: cisPositionSimilarity(params, l, part), init: cisPositionSimilarity(initial, l, part), update: cisPositionSimilarity(update, l, part),
+    }))).flat();
+    const stillInitial = Array.from({ length: layers }, (_, l) => tf.tidy(() => {
+      const name = `layers.${l}.attention.qkv.weight`;
+      const [w, w0] = [params[name], initial[name]];
+      return tf.sum(tf.mul(w, w0)).dataSync()[0] / (tf.norm(w).dataSync()[0] * tf.norm(w0).dataSync()[0]);
+    }));
+    return { similarity, stillInitial };
+  } finally {
+    disposeParams(initial);
+    disposeParams(update);
+  }
 }
