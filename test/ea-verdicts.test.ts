@@ -92,6 +92,15 @@ test('frontierEstimate: best of n and all seeds, a bootstrap interval, missing a
   const exEa = ex.find((x) => x.group.mechanism === EA && x.group.b === 4);
   assert.deepEqual([exEa?.best, exEa?.values, exEa?.excluded], [24, [16, 24, 32], [8]]);
   assert.throws(() => frontierEstimate(rows, { within: 'b', along: 'L' }), /no column 'L'/);
+  // A rung only another size trains is not missing for this one; mechanisms of one size share their rungs.
+  const withMedium = [...rows, ...seeds(EA, 'medium', 48, 4, [1, 1, 1, 1, 1]), ...seeds(DPA, 'medium', 64, 4, [0, 0, 0, 0, 0])];
+  const wm = frontierEstimate(withMedium, { within: 'b', along: 'N' });
+  const at = (size: string, m: string): (typeof f)[number] | undefined => wm.find((x) => x.group.size === size && x.group.mechanism === m && x.group.b === 4);
+  assert.deepEqual([at('small', DPA)?.values, at('small', DPA)?.missing], [[8, 16, 24, 32], [16, 32]]);
+  assert.deepEqual([at('medium', EA)?.values, at('medium', EA)?.missing, at('medium', EA)?.inside], [[48, 64], [64], false]);
+  // sharedAcross: [] — each group walks only its own rungs.
+  const own = frontierEstimate(rows, { within: 'b', along: 'N', sharedAcross: [] }).find((x) => x.group.mechanism === DPA && x.group.b === 4);
+  assert.deepEqual([own?.values, own?.missing], [[8, 24], []]);
 });
 
 /** A single-rule grid of two sizes, two N and two b: EA solves everything, DPA falls further behind with every step up in N or b. */

@@ -188,12 +188,17 @@ export interface FrontierEstimateArgs extends VerdictArgs {
   along: string;
   /** Rungs to leave out (e.g. those with a shortcut): neither solved nor unsolved, the walk steps over them. */
   exclude?: (row: Row) => boolean;
+  /**
+   * groupBy columns whose groups share one set of rungs: a rung one of them trained and another did not is
+   * `missing` for the other. Default ['mechanism'] (each mechanism is walked over the rungs of the same size and b).
+   */
+  sharedAcross?: readonly string[];
 }
 
 export interface FrontierEstimate {
   /** The group's coordinates (groupBy and within). */
   group: Row;
-  /** Values of `along` in the grid for this `within` value (any group), ascending, excluded ones removed. */
+  /** Values of `along` trained by any group that differs from this one only in `sharedAcross`, ascending, excluded ones removed. */
   values: number[];
   /** Values with no row in this group: the walk stops before the first. */
   missing: number[];
@@ -225,8 +230,13 @@ export function frontierEstimate(rows: readonly Row[], args: FrontierEstimateArg
   const groupBy = args.groupBy ?? ['size', 'mechanism'];
   checkColumns(rows, [...groupBy, args.within, args.along], 'frontierEstimate');
   const kept = rows.filter((r) => !(args.exclude?.(r) ?? false));
-  const excludedOf = (w: Scalar): number[] => [...new Set(rows.filter((r) => r[args.within] === w && args.exclude?.(r)).map((r) => Number(r[args.along])))].sort((x, y) => x - y);
-  const valuesOf = (w: Scalar): number[] => [...new Set(kept.filter((r) => r[args.within] === w).map((r) => Number(r[args.along])))].sort((x, y) => x - y);
+  const shared = new Set(args.sharedAcross ?? ['mechanism']);
+  // The columns that pick a group's rung set: every group column but the shared ones.
+  const rungKeys = [...groupBy.filter((k) => !shared.has(k)), args.within];
+  const sameRungs = (group: Row) => (r: Row): boolean => rungKeys.every((k) => r[k] === group[k]);
+  const along = (rs: readonly Row[]): number[] => [...new Set(rs.map((r) => Number(r[args.along])))].sort((x, y) => x - y);
+  const excludedOf = (group: Row): number[] => along(rows.filter((r) => sameRungs(group)(r) && (args.exclude?.(r) ?? false)));
+  const valuesOf = (group: Row): number[] => along(kept.filter(sameRungs(group)));
   const groups = new Map<string, { group: Row; cells: Map<number, boolean[]> }>();
   for (const r of kept) {
     const keys = [...groupBy, args.within];
@@ -239,7 +249,7 @@ export function frontierEstimate(rows: readonly Row[], args: FrontierEstimateArg
   }
   const order = byCoordinates([...groupBy, args.within]);
   return [...groups.values()].sort((x, y) => order(x.group, y.group)).map(({ group, cells }) => {
-    const values = valuesOf(group[args.within]);
+    const values = valuesOf(group);
     const missing = values.filter((v) => !cells.has(v));
     const has = (v: number): boolean => cells.has(v);
     const best = walk(values, (v) => has(v) && (cells.get(v) as boolean[]).some(Boolean));
@@ -258,7 +268,7 @@ export function frontierEstimate(rows: readonly Row[], args: FrontierEstimateArg
     };
     const next = values[index(best) + 1];
     return {
-      group, values, missing, excluded: excludedOf(group[args.within]), best, all,
+      group, values, missing, excluded: excludedOf(group), best, all,
       interval: [at((1 - a.level) / 2), at(1 - (1 - a.level) / 2)],
       inside: next !== undefined && has(next),
     };
