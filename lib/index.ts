@@ -78,3 +78,4 @@ export * from './experiments/ts-verdicts.js';
 export * from './experiments/collapse-sweep.js';
 // cog analysis (notebook 03: the rule on given scores, signed offset profiles, deletion pattern, collapse curves, bits per character)
 export * from './experiments/cog-analysis.js';
+export * from './experiments/cog-verdicts.js';

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  bitsPerCharacter, collapseCurves, pairedTTest, deletionPattern, naiveCogRow, pairedDifferences, ruleWeights, rowWeights,
+  bitsPerCharacter, collapseCurves, deleteQueryRows, keptHead, pairedTTest, deletionPattern, naiveCogRow, pairedDifferences, ruleWeights, rowWeights,
   signedAttentionGridFigure, signedOffsetProfile, weightRowStats, type AttentionWeights,
 } from '../lib/experiments/cog-analysis.js';
 import { expandGrid } from '../lib/experiments/grid.js';
@@ -215,4 +215,35 @@ test('cog-signed-sweep and cog-collapse-deep: the cells their issue asks for, ev
   for (const name of ['cog-signed-sweep', 'cog-collapse-deep']) {
     for (const c of expandGrid(getExperiment(name), 'smoke')) createModel({ ...c.spec.model, vocabSize: 20, contextLength: 8 } as Parameters<typeof createModel>[0]).dispose();
   }
+});
+
+test('keptHead: a kept model\'s layer-0 attention on its first evaluation batch (as attentionWeights gives it); null without a model; no leak', async () => {
+  const { join } = await import('node:path');
+  const { defaultDataDir } = await import('../lib/experiments/store.js');
+  const { loadKeptModel } = await import('../lib/experiments/results.js');
+  const { attentionWeights } = await import('../lib/experiments/ts-analysis.js');
+  const { disposeParams } = await import('../lib/models/params.js');
+  await testBackends();
+  const dir = join(defaultDataDir(), 'cog', 'cog-delete', 'full');
+  const before = tf.memory().numTensors;
+  const head = keptHead(dir, 'mechanism=cog,seed=0');
+  assert.ok(head, 'seed 0 keeps its model');
+  assert.equal(tf.memory().numTensors, before, 'model and parameters disposed');
+  const { batchSize: B, length: T } = head.batch;
+  assert.deepEqual([head.weights.batch, head.weights.length, head.weights.weight.length], [B, T, B * head.weights.heads * T * T]);
+  assert.equal(head.record.key, 'mechanism=cog,seed=0');
+  const kept = loadKeptModel(dir, 'mechanism=cog,seed=0');
+  const direct = attentionWeights(kept.model, kept.params, kept.task.evalBatches()[0])[0];
+  disposeParams(kept.params);
+  kept.model.dispose();
+  assert.deepEqual(Array.from(head.weights.weight), Array.from(direct.weight), 'the same weights as a direct forward pass');
+  const q = deleteQueryRows(head, 3);
+  assert.equal(q.rows.length, 3);
+  const H = head.weights.heads;
+  assert.deepEqual(q.rows[1], Array.from(direct.weight.subarray((1 * H * T + T - 1) * T, (1 * H * T + T) * T)), 'row 1: the last query\'s weights, head 0');
+  assert.match(q.labels[0], /^0: (\S+ ){4}\| (\S+ ){3}→ \S+$/, 'set of 4 | 3 repeated → answer');
+  assert.equal(deleteQueryRows(head, 10_000).rows.length, B, 'at most the batch');
+  assert.equal(keptHead(dir, 'mechanism=cog,seed=1'), null, 'seed 1 kept no model');
+  assert.throws(() => keptHead(dir, 'mechanism=cog,seed=0', 3), /layer must be in 0..0; got 3/);
+  assert.equal(tf.memory().numTensors, before, 'no tensor left after the error either');
 });

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { test } from 'node:test';
 import { initBackend } from '../lib/backend.js';
 import { expandGrid } from '../lib/experiments/grid.js';
-import { notebookResults } from '../lib/experiments/notebook-data.js';
+import { dataNote, notebookResults, runsTable, type NotebookResults } from '../lib/experiments/notebook-data.js';
 import { getExperiment } from '../lib/experiments/registry.js';
 import { defaultDataDir } from '../lib/experiments/store.js';
 import { testBackends } from './helpers.js';
@@ -47,4 +47,21 @@ test('unset scale: loads the committed full-scale records from data/ and trains 
   assert.equal(single.completeness?.found, single.records.length);
   data.cleanup();
   assert.ok(existsSync(defaultDataDir()), 'cleanup never touches data/');
+});
+
+test('runsTable and dataNote: one row per run with records, grid size and engines; the incomplete grids named', async () => {
+  const data = await notebookResults({ scale: undefined, runs: [{ experiment: 'ea-single' }, { experiment: 'ea-frontier', options: { noPlateau: true, onlyStopped: 'plateau' } }] });
+  const table = runsTable(data);
+  assert.equal(table.rows.length, 2);
+  const [single, follow] = table.rows;
+  const n = data.get('ea-single').records.length;
+  assert.deepEqual(single.slice(0, 4), ['ea-single', 'full', String(n), String(data.get('ea-single').completeness?.expected)]);
+  assert.match(String(single[4]), /^\d+ h \d\d min$/);
+  assert.deepEqual(follow.slice(0, 2), ['ea-frontier', 'full-noplateau']);
+  assert.equal(follow[3], 'cells it selects');
+  assert.match(table.caption ?? '', /Backends: /);
+  assert.equal(data.get('ea-single').completeness?.found, data.get('ea-single').completeness?.expected, 'the committed ea-single grid is complete');
+  assert.equal(dataNote(data), '**The data are complete**: every cell of every grid has its record.', 'a run that selects cells has nothing to be complete against');
+  const partial = { ...data, results: [{ ...data.get('ea-single'), completeness: { expected: 10, found: 7, missing: [], extra: [] } }] } as NotebookResults;
+  assert.match(dataNote(partial), /^\*\*Incomplete data\*\*: ea-single has 7 of 10 cells\./);
 });

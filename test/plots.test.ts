@@ -78,6 +78,11 @@ test('figure builders: titles and axis labels set; mismatched data is an error n
   assert.equal(line.layout?.showlegend, true);
   assert.throws(() => lineFigure({ title: '', xTitle: '', yTitle: '', series: [{ name: 'bad', x: [1], y: [1, 2] }] }), /'bad' has 1 x values and 2 y values/);
   assert.throws(() => barFigure({ title: '', xTitle: '', yTitle: '', categories: ['a', 'b'], series: [{ name: 'b1', y: [1] }] }), /'b1' has 1 values for 2 categories/);
+  const bars = barFigure({ title: 'B', xTitle: 'x', yTitle: 'y', categories: ['a', 'b'], series: [{ name: 'cog', y: [1, 2], text: ['1/3', '2/3'] }], textInside: true, referenceLine: { y: 0.56, text: 'ceiling' } });
+  assert.deepEqual([bars.data[0].textposition, bars.data[0].text], ['inside', ['1/3', '2/3']]);
+  assert.deepEqual((bars.layout?.shapes as { y0: number; y1: number }[]).map((l) => [l.y0, l.y1]), [[0.56, 0.56]]);
+  assert.equal((bars.layout?.annotations as { text: string }[])[0].text, 'ceiling');
+  assert.equal(barFigure({ title: '', xTitle: '', yTitle: '', categories: ['a'], series: [{ name: 'c', y: [1], text: ['x'] }] }).data[0].textposition, 'outside');
   const heat = heatmapFigure({ title: 'H', xTitle: 'key', yTitle: 'query', x: [0, 1], y: [0, 1], rowsTopDown: true,
     panels: [{ name: 'p', z: [[1, -3], [0, 2]] }, { name: 'q', z: [[0, 0], [0, 0]] }] });
   assert.deepEqual([heat.data[0].zmin, heat.data[0].zmax], [-3, 3], 'diverging colors centred at 0');

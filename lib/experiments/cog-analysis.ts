@@ -21,8 +21,13 @@ import { causalMask } from '../attention/rule.js';
 import type { PlotlyFigure } from '../plots/display.js';
 import { attentionGridFigure, type AttentionGridArgs } from '../plots/ladder.js';
 import type { BatchData } from '../train/data.js';
+import { existsSync } from 'node:fs';
+import { disposeParams } from '../models/params.js';
+import type { Task } from '../tasks/task.js';
 import type { ResultRecord } from './record.js';
-import { aggregate, measureRows, type Summary } from './results.js';
+import { aggregate, loadKeptModel, measureRows, type Summary } from './results.js';
+import { modelPath } from './store.js';
+import { attentionWeights, type LayerAttention } from './ts-analysis.js';
 
 type Scalar = number | string | boolean;
 
@@ -109,6 +114,50 @@ export interface AttentionWeights {
   heads: number;
   length: number;
   weight: ArrayLike<number>;
+}
+
+export interface KeptHead {
+  record: ResultRecord;
+  /** The first evaluation batch of the cell's task (the record scored it), and the task. */
+  batch: BatchData;
+  task: Task;
+  /** The attention weights of one layer on that batch, from the model's own forward pass. */
+  weights: LayerAttention;
+}
+
+/**
+ * The attention of a kept model's layer (default 0) on its first evaluation batch; null when cell `key`
+ * kept no model in `dir`. The model and its parameters are disposed before returning.
+ */
+export function keptHead(dir: string, key: string, layer = 0): KeptHead | null {
+  if (!existsSync(modelPath(dir, key))) return null;
+  const kept = loadKeptModel(dir, key);
+  try {
+    const batch = kept.task.evalBatches()[0];
+    const layers = attentionWeights(kept.model, kept.params, batch);
+    if (!(Number.isInteger(layer) && layer >= 0 && layer < layers.length)) throw new Error(`layer must be in 0..${layers.length - 1}; got ${layer}`);
+    return { record: kept.record, batch, task: kept.task as unknown as Task, weights: layers[layer] };
+  } finally {
+    disposeParams(kept.params);
+    kept.model.dispose();
+  }
+}
+
+/**
+ * The query's weights (last position) on the first `count` rows of a kept delete-repeated head, one row
+ * per sequence, labelled "b: a₁ … a_m | b₁ … b_{m−1} → answer" with the task's token names.
+ */
+export function deleteQueryRows(head: KeptHead, count: number): { rows: number[][]; labels: string[] } {
+  const { batch, weights: w, task } = head;
+  const T = batch.length;
+  const m = (T - 1) / 2;
+  const n = Math.min(count, batch.batchSize);
+  const rows = Array.from({ length: n }, (_, b) => Array.from(w.weight.subarray((b * w.heads * T + T - 1) * T, (b * w.heads * T + T) * T)));
+  const labels = rows.map((_, b) => {
+    const toks = Array.from(batch.inputs.subarray(b * T, (b + 1) * T)).map((t) => task.tokenName(t));
+    return `${b}: ${toks.slice(0, m).join(' ')} | ${toks.slice(m + 1, T - 1).join(' ')} → ${task.tokenName(batch.targets[b * T + T - 1])}`;
+  });
+  return { rows, labels };
 }
 
 export interface SignedOffsetProfile {

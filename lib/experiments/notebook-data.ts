@@ -13,12 +13,15 @@
  *   { experiment: 'ea-frontier', options: { noPlateau: true, onlyStopped: 'plateau' } },
  * ] });
  * data.get('ea-frontier').records; data.get('ea-frontier', 'noplateau').records;
+ * showTable(runsTable(data));   // what ran, where, on which engine, for how long
+ * dataNote(data);               // "**The data are complete** …" or which grids lack cells
  * ```
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gridCompleteness, type GridCompleteness } from './ea-analysis.js';
+import { gridCompleteness, runTiming, type GridCompleteness } from './ea-analysis.js';
+import type { VerdictTable } from './ea-verdicts.js';
 import { budgetLabel } from './grid.js';
 import { progressReporter } from './progress.js';
 import { getExperiment } from './registry.js';
@@ -100,4 +103,29 @@ export async function notebookResults(args: NotebookResultsArgs): Promise<Notebo
       if (args.scale === 'smoke') rmSync(root, { recursive: true, force: true });
     },
   };
+}
+
+/** "3 h 05 min" */
+const hoursMinutes = (ms: number): string => `${Math.floor(ms / 3_600_000)} h ${String(Math.round((ms % 3_600_000) / 60_000)).padStart(2, '0')} min`;
+
+/** One row per loaded run: its folder, records, grid size, training time, machines and engines (from the records). */
+export function runsTable(data: NotebookResults): VerdictTable {
+  return {
+    columns: ['experiment', 'folder', 'records', 'cells in the grid', 'training time', 'machines (CPU, vector extensions): records', 'engines: records', 'library'],
+    rows: data.results.map((r) => {
+      const t = runTiming(r.records);
+      return [r.experiment, data.scale + (r.budget ? `-${r.budget}` : ''), String(r.records.length), r.completeness ? String(r.completeness.expected) : 'cells it selects',
+        hoursMinutes(t.busyMs), t.machines.join('; ') || '—', t.engines.join('; ') || '—', [...new Set(r.records.map((x) => x.library.version))].join(', ') || '—'];
+    }),
+    caption: `Backends: ${[...new Set(data.results.flatMap((r) => runTiming(r.records).backends))].join(', ') || 'none'}. Training time: the union of the cells' training intervals ` +
+      '(cells trained together count once). Records made before the cpu and engine fields say "not recorded"; they ran on the eager engine.',
+  };
+}
+
+/** Markdown: whether every grid that was loaded whole has all its cells, and if not which lack how many. */
+export function dataNote(data: NotebookResults): string {
+  const incomplete = data.results.filter((r) => r.completeness && r.completeness.found < r.completeness.expected);
+  return incomplete.length
+    ? `**Incomplete data**: ${incomplete.map((r) => `${r.experiment} has ${r.completeness?.found} of ${r.completeness?.expected} cells`).join('; ')}. Every number below covers the cells found.`
+    : '**The data are complete**: every cell of every grid has its record.';
 }

@@ -140,6 +140,10 @@ export interface BarFigureArgs {
   yRange?: [number, number];
   zeroLine?: boolean;
   height?: number;
+  /** Series text inside the bars, at their base, in white (default: above the bars). */
+  textInside?: boolean;
+  /** A dotted horizontal line across the plot at y, labelled at its right end (e.g. a ceiling or chance). */
+  referenceLine?: { y: number; text: string };
 }
 
 /** Grouped bars: categories on x, one colored bar per series in each group. */
@@ -151,7 +155,8 @@ export function barFigure(args: BarFigureArgs): PlotlyFigure {
     const color = s.color ?? ruleColor(s.name, i);
     return {
       type: 'bar', name: s.name, x: [...args.categories], y: [...s.y], marker: { color },
-      ...(s.text ? { text: [...s.text], textposition: 'outside', cliponaxis: false } : {}),
+      ...(s.text ? (args.textInside ? { text: [...s.text], textposition: 'inside', insidetextanchor: 'start', textfont: { color: 'white' } }
+        : { text: [...s.text], textposition: 'outside', cliponaxis: false }) : {}),
       ...(s.errorY ? { error_y: { type: 'data', array: [...s.errorY], visible: true } } : {}),
     };
   });
@@ -160,6 +165,11 @@ export function barFigure(args: BarFigureArgs): PlotlyFigure {
   const yaxis = layout.yaxis as Record<string, unknown>;
   if (args.yRange) yaxis.range = args.yRange;
   if (args.zeroLine) Object.assign(yaxis, { zeroline: true, zerolinecolor: '#444', zerolinewidth: 1 });
+  if (args.referenceLine) {
+    const { y, text } = args.referenceLine;
+    layout.shapes = [{ type: 'line', xref: 'paper', x0: 0, x1: 1, y0: y, y1: y, line: { dash: 'dot', color: '#555', width: 1 } }];
+    layout.annotations = [{ xref: 'paper', x: 1, y, text, showarrow: false, xanchor: 'right', yanchor: 'bottom', font: { size: 11, color: '#555' } }];
+  }
   return { data, layout, config: { responsive: true, displaylogo: false } };
 }
 
