@@ -75,6 +75,7 @@ export * from './plots/ladder.js';
 export { TS_ABLATION_ARCHITECTURES, TS_BUDGET_FACTOR, TS_BUDGET_MODELS, TS_BEST_KEPT_SEED, TS_READINGS } from './experiments/ts.js';
 export * from './experiments/ts-analysis.js';
 export * from './experiments/ts-verdicts.js';
+export * from './experiments/ts-report.js';
 export * from './experiments/collapse-sweep.js';
 // cog analysis (notebook 03: the rule on given scores, signed offset profiles, deletion pattern, collapse curves, bits per character)
 export * from './experiments/cog-analysis.js';
