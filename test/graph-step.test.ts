@@ -225,3 +225,22 @@ test('a step that builds an array from the data outside the feeds (a custom mode
   eager.dispose();
   graph.dispose();
 });
+
+test('warmUpGraph: steps until the first graph step and times it; an eager trainer is not stepped', { skip, timeout: 60_000 }, async () => {
+  await initBackend('tensorflow');
+  const spec = MODELS[0][1] as ModelSpec;
+  const graph = trainer(spec, 1);
+  graph.t.useGraph({ dir: join(root, 'graphs-warm') });
+  let calls = 0;
+  const ms = graph.t.warmUpGraph(() => { calls++; run(graph.t, 1, calls); });
+  assert.ok(ms !== null && ms > 0, `the first graph step took ${ms} ms`);
+  assert.equal(graph.t.graphStepCount, 1, 'stops at the first graph step');
+  assert.ok(calls >= 2 && calls <= 4, `recording takes two or three steps; ${calls} calls`);
+  assert.equal(graph.t.warmUpGraph(() => { calls++; }), null, 'already warm: no step, nothing to time');
+  const eager = trainer(spec, 1);
+  let eagerCalls = 0;
+  assert.equal(eager.t.warmUpGraph(() => { eagerCalls++; }), null);
+  assert.equal(eagerCalls, 0);
+  graph.t.dispose();
+  eager.t.dispose();
+});

@@ -241,7 +241,8 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
     for (let w = 0; w < Math.max(1, warmup); w++) { stepSingle(); stepBatched(); stepNaive(); }
     // The graph modes: the recorded steps (2–3), the first graph step (the session's one-time optimisation), then `warmup` + 1 more.
     for (const [t, step] of [[graphSingle, stepGraphSingle], [graphBatched, stepGraphBatched]] as const) {
-      for (let k = 0; t && k < 6 && t.graphStepCount === 0; k++) step();
+      if (!t) continue;
+      t.warmUpGraph(step);
       for (let k = 0; k <= warmup; k++) step();
     }
     const kSingle = countKernels(stepSingle);
@@ -267,6 +268,10 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
     const xlaFirst = { single: [] as number[], batched: [] as number[] };
     let xlaEngine: 'eager' | 'graph' = 'graph';
     const withXla = onNode && (options.xla ?? true);
+    const childVariants: { name: string; env: Record<string, string>; single: number[]; batched: number[]; firstSingle?: number[]; firstBatched?: number[] }[] = [
+      ...(withXla ? [{ name: 'xla', env: { EA_XLA: '1' }, single: ms.xlaSingle, batched: ms.xlaBatched, firstSingle: xlaFirst.single, firstBatched: xlaFirst.batched }] : []),
+      ...(withThreads ? [{ name: 'threads', env: { TF_NUM_INTRAOP_THREADS: String(cores) }, single: ms.threadsSingle, batched: ms.threadsBatched }] : []),
+    ];
     let torchRss: number | null = null;
     for (let r = 0; r < rounds; r++) {
       ms.single.push(timeIt(stepSingle, cpu.single));
@@ -275,19 +280,14 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
         ms.graphSingle.push(timeIt(stepGraphSingle));
         ms.graphBatched.push(timeIt(stepGraphBatched));
       }
-      if (withXla) {
-        for (const [lanes, into, first] of [[1, ms.xlaSingle, xlaFirst.single], [S, ms.xlaBatched, xlaFirst.batched]] as const) {
-          // As in-process: the recorded steps, the first graph step (compiling), then `warmup` + 1 more.
-          const run = await measureInChild(c, lanes, { steps, warmup: 4 + warmup, engine: 'graph', env: { EA_XLA: '1' }, backend: 'tensorflow' });
+      // The graph engine under settings that must be fixed before TensorFlow loads: one child process each.
+      for (const v of childVariants) {
+        for (const [lanes, into, first] of [[1, v.single, v.firstSingle], [S, v.batched, v.firstBatched]] as const) {
+          // As in-process: the recorded steps, the first graph step (with XLA: compiling), then `warmup` + 1 more.
+          const run = await measureInChild(c, lanes, { steps, warmup: 4 + warmup, engine: 'graph', env: v.env, backend: 'tensorflow' });
           into.push(run.ms / run.steps);
-          if (run.firstGraphStepMs !== null) first.push(run.firstGraphStepMs);
-          if (run.engine !== 'graph') xlaEngine = 'eager';
-        }
-      }
-      if (withThreads) {
-        for (const [lanes, into] of [[1, ms.threadsSingle], [S, ms.threadsBatched]] as const) {
-          const run = await measureInChild(c, lanes, { steps, warmup: 4 + warmup, engine: 'graph', env: { TF_NUM_INTRAOP_THREADS: String(cores) }, backend: 'tensorflow' });
-          into.push(run.ms / run.steps);
+          if (run.firstGraphStepMs !== null) first?.push(run.firstGraphStepMs);
+          if (v.name === 'xla' && run.engine !== 'graph') xlaEngine = 'eager';
         }
       }
       if (options.naive ?? true) ms.naive.push(timeIt(stepNaive));

@@ -31,14 +31,10 @@ const batch = () => ({
 const batches = Array.from({ length: 4 }, () => Array.from({ length: S }, batch));
 const settings = Array(S).fill({ learningRate: 1e-3, weightDecay: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, clipNorm: 1 });
 const step = (i: number): unknown => engine.step(batches[i % 4], Array(S).fill(n), settings);
-let firstGraphStepMs: number | null = null;
-// On the graph engine the warmup goes on until a step has run as a graph (recording takes 2–3 steps).
-for (let i = 0; i < args.warmup || (args.engine === 'graph' && firstGraphStepMs === null && i < args.warmup + 6); i++) {
-  const before = engine.engine;
-  const t = performance.now();
-  step(i);
-  if (before === 'eager' && engine.engine === 'graph') firstGraphStepMs = performance.now() - t;
-}
+// On the graph engine the warmup first runs until a step has run as a graph (recording takes 2–3 steps).
+let warm = 0;
+const firstGraphStepMs = engine.warmUpGraph(() => step(warm++));
+for (; warm < args.warmup; warm++) step(warm);
 const c0 = process.cpuUsage();
 const t0 = performance.now();
 for (let i = 0; i < args.steps; i++) step(i);

@@ -443,6 +443,21 @@ export class StackedTrainer {
     return this.graphSteps;
   }
 
+  /**
+   * Calls `step` (one training step of this trainer) until a step has run as a graph — recording takes
+   * two or three — at most `limit` times; returns the ms of that first graph step (the session's one-time
+   * optimisation, with XLA the compilation), or null if this call ran none (eager engine, already warm, or an
+   * untraceable step).
+   */
+  warmUpGraph(step: () => unknown, limit = 6): number | null {
+    for (let k = 0; k < limit && this.graphDir !== undefined && this.graphSteps === 0; k++) {
+      const t0 = performance.now();
+      step();
+      if (this.graphSteps > 0) return performance.now() - t0;
+    }
+    return null;
+  }
+
   /** How many evaluation batches have run as a graph. */
   get graphEvalCount(): number {
     return this.graphEvals;

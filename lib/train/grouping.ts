@@ -92,7 +92,7 @@ function graphStepMs(model: SequenceModel, lanes: number, batch: BatchData, step
   const single = graphTrainer(model, 1, batch);
   try {
     for (const g of [stacked, single]) {
-      for (let k = 0; k < 6 && g.t.graphStepCount === 0; k++) g.step();
+      g.t.warmUpGraph(g.step);
       g.step();
       g.step();
     }
