@@ -11,7 +11,8 @@
  *   ea-frontier        the convergence protocol (issue 15): each cell trains until 100 % on held-out data,
  *                      a plateau, or 12 000 steps (15× the learning-speed budget), five seeds per cell;
  *                      rungs N ∈ {8, 16, 24, 32} × b ∈ {3, 4, 6}, and N = 48, 64 where a frontier reached
- *                      32 (medium b = 3, 6; small b = 6), N = 96, 128 where one reached 64 (medium b = 3, 6),
+ *                      32 (medium b = 3, 6; small b = 6: N = 48), N = 96, 128 where one reached 64 (medium b = 3, 6)
+ *                      and N = 64 for small b = 6 (where DPA's reached 48), N = 192 for medium b = 6 (DPA reached 128),
  *                      so that each mechanism's 100 % frontier lies inside the grid. Rungs with a one-key shortcut are flagged in the analysis
  *                      (lib/tasks/ladder-shortcuts.ts), not dropped.
  *   ea-multi-frontier  the same protocol for 2, 4 and 8 rules in one model, N ∈ {8, 16}, without the
@@ -140,14 +141,16 @@ function frontierGrid(scale: Scale): GridDef {
   const rungs = {
     smoke: { N: [8], b: [3] },
     quick: { N: [8, 16], b: [3, 6] },
-    full: { N: [8, 16, 24, 32, 48, 64, 96, 128], b: [3, 4, 6] },
+    full: { N: [8, 16, 24, 32, 48, 64, 96, 128, 192], b: [3, 4, 6] },
   }[scale];
   // Larger N only where a mechanism's best-of-five frontier reached the grid's end, so that every
   // frontier can lie inside the grid: N = 48, 64 where it reached 32 (measured on the 240 cells up to
   // 32: medium b = 3 and b = 6, small b = 6: N = 48), then N = 96, 128 where it reached 64 (medium
-  // b = 3 and b = 6) and N = 64 for small b = 6 (DPA's frontier was 48, the grid's end there).
-  const where = (p: Record<string, unknown>): boolean => (p.N as number) <= 32 || (p.size === 'medium' && p.b !== 4) ||
-    (p.size === 'small' && p.b === 6 && (p.N as number) <= 64);
+  // b = 3 and b = 6) and N = 64 for small b = 6 (DPA's frontier was 48, the grid's end there), then
+  // N = 192 for medium b = 6 (DPA's frontier reached 128: seed 0 solved it).
+  const N = (p: Record<string, unknown>): number => p.N as number;
+  const where = (p: Record<string, unknown>): boolean => N(p) <= 32 || (p.size === 'medium' && p.b !== 4 && N(p) <= 128) ||
+    (p.size === 'medium' && p.b === 6) || (p.size === 'small' && p.b === 6 && N(p) <= 64);
   // Mechanism next to seed: a time-boxed run finishes whole rungs (EA and DPA side by side), smallest model first.
   const axes = { size: scale === 'smoke' ? ['small'] : ['small', 'medium'], ...rungs, mechanism: [...EA_MECHANISMS], seed: CONVERGENCE_SEEDS[scale] };
   const { contextLength, batchSize, evalSize } = BUDGET[scale];
