@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import type { DeletionPattern, SignedOffsetProfile } from '../lib/experiments/cog-analysis.js';
 import {
   ATTENTION_ONLY, cogAgainstSoftmax, cogClaims, collapseComparison, isSignedPositional, lmComparison, overflowCheck, parameterCountsEqual,
-  ruleProperties, seedGroup, type CogClaimsInput, type CollapseComparison,
+  ruleProperties, seedGroup, sweepSummary, type CogClaimsInput, type CollapseComparison,
 } from '../lib/experiments/cog-verdicts.js';
 import type { ResultRecord } from '../lib/experiments/record.js';
 import { assertClose, testBackends } from './helpers.js';
@@ -160,4 +160,27 @@ test('cogClaims: every claim holds on winning evidence; each rule turns to partl
   assert.equal(verdicts({ ...w, lm: lm([2.1, 2.0, 2.25]) })['lm-on-par'], 'undecided');
   assert.equal(verdicts({ ...w, lm: lm([1.9, 2.0, 2.1]) })['lm-on-par'], 'holds', 'Cog better by 0.1 on every seed');
   assert.equal(verdicts({ ...w, lm: lm([2.0]) })['lm-on-par'], 'not measured');
+});
+
+test('sweepSummary: per setting, most solved first (Wilson), then the mean; the sweep in the one-head verdict', () => {
+  const runs = (scoreScale: string | number, accs: number[]): Row[] => accs.map((a, seed) => row('cog', seed, a, { scoreScale, initStd: 0.02 }));
+  const sweep = sweepSummary([...runs(1, [0.3, 0.4]), ...runs(4, [1, 1, 0.5]), ...runs('inverse-sqrt-head', [0.6, 0.2])], ['scoreScale', 'initStd']);
+  assert.deepEqual(sweep.map((x) => [x.setting.scoreScale, x.solved, x.n]), [[4, 2, 3], ['inverse-sqrt-head', 0, 2], [1, 0, 2]], 'solved share first, then the mean (0.4 > 0.35)');
+  assertClose([sweep[0].mean.estimate], [2.5 / 3], 'mean');
+  assert.ok(sweep[0].solvedShare.lo < 2 / 3 && sweep[0].solvedShare.hi > 2 / 3);
+  assert.throws(() => sweepSummary(runs(1, [0.3]), ['depth']), /sweepSummary: no column 'depth'/);
+
+  const verdict = (input: CogClaimsInput): string => cogClaims(input).find((c) => c.id === 'one-head-subtracts')?.verdict ?? '';
+  const w = winningInput();
+  const noWin = (cog: number[]): CogClaimsInput => ({ ...w, signedHead: undefined,
+    signed: [...cog.map((a, s) => row('cog', s, a, { block: ATTENTION_ONLY, combine: 'difference' })), ...[0.33, 0.34, 0.32].map((a, s) => row('dot-product', s, a, { block: ATTENTION_ONLY, combine: 'difference' }))] });
+  const straddles = noWin([0.2, 0.33, 0.5]); // no seed solved, interval straddles +0.02: undecided without a sweep
+  assert.equal(verdict(straddles), 'undecided');
+  const allFail = sweepSummary(Array.from({ length: 20 }, (_, s) => row('cog', s, 0.3, { scoreScale: s % 2, initStd: 0.02 })), ['scoreScale']);
+  assert.equal(verdict({ ...straddles, signedSweep: allFail }), 'does not hold', '20 sweep runs, none at 100 %');
+  const oneSolves = sweepSummary([...Array.from({ length: 9 }, (_, s) => row('cog', s, 0.3, { scoreScale: 1 })), row('cog', 9, 1, { scoreScale: 1 })], ['scoreScale']);
+  assert.equal(verdict({ ...straddles, signedSweep: oneSolves }), 'partly', 'one sweep run at 100 %');
+  const reliable = sweepSummary(Array.from({ length: 10 }, (_, s) => row('cog', s, s === 0 ? 0.5 : 1, { scoreScale: 4 })), ['scoreScale']);
+  assert.equal(verdict({ ...straddles, signedSweep: reliable }), 'holds', '9/10: Wilson lower bound 0.60');
+  assert.match(cogClaims({ ...straddles, signedSweep: reliable }).find((c) => c.id === 'one-head-subtracts')?.evidence ?? '', /best setting scoreScale 4: 9\/10 \[0\.60, 0\.98\]/);
 });

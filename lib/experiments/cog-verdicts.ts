@@ -9,6 +9,8 @@
  *                                'attention only')
  *   seedGroup(rows)              one cell over its seeds: mean, std, seeds at 100 % (Wilson interval)
  *   cogAgainstSoftmax(rows)      paired Cog − softmax final accuracy over shared seeds (bootstrap interval)
+ *   sweepSummary(rows, axes)     per setting of a sweep (e.g. cog-signed-sweep): seeds at 100 % (Wilson) and
+ *                                the mean accuracy (bootstrap), settings ordered best first
  *   collapseComparison(records)  per trained task (and depth), probe and phase: Cog's and softmax's relative
  *                                sensitivity at the largest n, and whether every seed of one lies above the other's
  *   lmComparison(records)        bits per character per rule; paired Cog − softmax with a t interval
@@ -28,7 +30,7 @@ import type { CollapseSweep } from './collapse-sweep.js';
 import { isSolved } from './ea-analysis.js';
 import type { Claim, Verdict } from './ea-verdicts.js';
 import { aggregate, resultRows, type Summary } from './results.js';
-import { pairedComparison, wilsonInterval, type Interval, type PairedComparison } from './statistics.js';
+import { bootstrapInterval, pairedComparison, wilsonInterval, type Interval, type PairedComparison } from './statistics.js';
 import { Rng } from '../train/rng.js';
 import type { ResultRecord } from './record.js';
 
@@ -143,6 +145,34 @@ export function seedGroup(rows: readonly Row[]): SeedGroup {
 export function cogAgainstSoftmax(rows: readonly Row[], args: { resamples?: number; seed?: number } = {}): PairedComparison {
   const pairs = pairedDifferences(rows, { column: 'mechanism', a: 'dot-product', b: 'cog', metric: 'finalAccuracy', pairBy: 'seed' });
   return pairedComparison(pairs.map((p) => [p.b, p.a] as [number, number]), args);
+}
+
+export interface SweepSetting {
+  /** The setting's coordinates (the given axes). */
+  setting: Row;
+  n: number;
+  solved: number;
+  /** Wilson interval of the share of seeds at 100 %. */
+  solvedShare: Interval;
+  /** Bootstrap interval of the mean final accuracy over seeds. */
+  mean: Interval;
+}
+
+/** Per value combination of `axes` (e.g. scoreScale, initStd, learningRate): seeds at 100 % and mean accuracy; most solved first, then highest mean. */
+export function sweepSummary(rows: readonly Row[], axes: readonly string[]): SweepSetting[] {
+  for (const a of [...axes, 'finalAccuracy']) if (rows.length && !(a in rows[0])) throw new Error(`sweepSummary: no column '${a}'; columns are ${Object.keys(rows[0]).join(', ')}`);
+  const groups = new Map<string, Row[]>();
+  for (const r of rows) {
+    const id = JSON.stringify(axes.map((a) => r[a]));
+    groups.set(id, [...(groups.get(id) ?? []), r]);
+  }
+  return [...groups.values()].map((g): SweepSetting => {
+    const solved = g.filter((r) => isSolved(r)).length;
+    return {
+      setting: Object.fromEntries(axes.map((a) => [a, g[0][a]])), n: g.length, solved,
+      solvedShare: wilsonInterval(solved, g.length), mean: bootstrapInterval(g.map((r) => Number(r.finalAccuracy)), 'mean'),
+    };
+  }).sort((a, b) => b.solved / b.n - a.solved / a.n || b.mean.estimate - a.mean.estimate);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -266,6 +296,8 @@ export interface CogClaimsInput {
   signed: readonly Row[];
   /** The kept attention-only Cog head's offset profile on the difference, if kept. */
   signedHead?: SignedOffsetProfile;
+  /** sweepSummary of the attention-only Cog sweep (cog-signed-sweep), if run: does some setting learn the difference? */
+  signedSweep?: readonly SweepSetting[];
   /** Symmetric ceiling of the difference task (positional, unsigned weights). */
   symmetricCeiling: number;
   /** cogRows of the delete grids (columns block, mechanism, seed). */
@@ -317,16 +349,27 @@ export function cogClaims(input: CogClaimsInput, args: CogClaimsArgs = {}): CogC
   const dD = cogAgainstSoftmax(difference);
   const head = input.signedHead;
   const positional = head ? isSignedPositional(head) : false;
+  const sweep = input.signedSweep ?? [];
+  const sweepTop = sweep[0];
+  const sweepSolved = sweep.reduce((a, x) => a + x.solved, 0);
+  const sweepSeeds = sweep.reduce((a, x) => a + x.n, 0);
+  const sweepText = sweepTop ? ` Sweep (${sweep.length} settings, ${sweepSeeds} runs): ${sweepSolved} runs at 100 %; best setting ` +
+    `${Object.entries(sweepTop.setting).map(([k, v]) => `${k} ${v}`).join(', ')}: ${sweepTop.solved}/${sweepTop.n} [${sweepTop.solvedShare.lo.toFixed(2)}, ${sweepTop.solvedShare.hi.toFixed(2)}], mean ${pct(sweepTop.mean.estimate)}.` : '';
+  const base: CogVerdict = cogD.n === 0 ? 'not measured'
+    : cogD.solved === cogD.n && positional ? 'holds'
+    : dD.n && dD.lo > tol ? 'partly'
+    : cogD.solved === 0 && dD.n && dD.hi <= tol ? 'does not hold' : 'undecided';
   claims.push({
     id: 'one-head-subtracts', claim: 'One head can combine tokens with signed weights, v_i − v_j: outside the convex hull that binds softmax',
     evidence: `attention only, difference: Cog ${pct(cogD.mean)} (${solvedText(cogD)}), softmax ${pct(softD.mean)} (symmetric ceiling ${pct(input.symmetricCeiling)}); ` +
-      `Cog − softmax ${diff(dD)}; kept Cog head at offsets 1 / 2: ${head ? `${signed(head.signed[1])} / ${signed(head.signed[2])} (|α| ${f3(head.absolute[1])} / ${f3(head.absolute[2])})` : 'not kept'}.`,
-    verdict: cogD.n === 0 ? 'not measured'
-      : cogD.solved === cogD.n && positional ? 'holds'
-      : dD.n && dD.lo > tol ? 'partly'
-      : cogD.solved === 0 && dD.n && dD.hi <= tol ? 'does not hold' : 'undecided',
-    rule: `every Cog seed at 100 % AND the kept head adds one key and subtracts the other → holds; Cog − softmax interval above +${tol} → partly; ` +
-      `no Cog seed at 100 % AND the interval not above +${tol} → does not hold; otherwise undecided.`,
+      `Cog − softmax ${diff(dD)}; kept Cog head at offsets 1 / 2: ${head ? `${signed(head.signed[1])} / ${signed(head.signed[2])} (|α| ${f3(head.absolute[1])} / ${f3(head.absolute[2])})` : 'not kept'}.${sweepText}`,
+    verdict: sweepTop && sweepTop.solvedShare.lo >= 0.5 ? 'holds'
+      : base === 'holds' || base === 'partly' ? base
+      : sweepSolved > 0 ? 'partly'
+      : base === 'undecided' && cogD.solved === 0 && sweepTop && sweepSolved === 0 ? 'does not hold' : base,
+    rule: `every Cog seed at 100 % AND the kept head adds one key and subtracts the other, or a sweep setting whose share at 100 % has a Wilson lower bound ≥ 0.5 → holds; ` +
+      `Cog − softmax interval above +${tol}, or some sweep run at 100 % → partly; no Cog seed at 100 % (in the sweep too, if run) AND the interval not above +${tol} → does not hold; ` +
+      'otherwise undecided.',
   });
 
   // 3. A head deletes: both blocks.
