@@ -13,7 +13,7 @@ import { defaultDataDir } from '../lib/experiments/store.js';
 import { loadExperimentResults } from '../lib/experiments/results.js';
 import { summariseModels } from '../lib/experiments/ts-analysis.js';
 import {
-  ablationComparison, ablationReport, accuracyTable, budgetComparison, inspectTsModel, lateGain, meanStd, rankModels, settingLabel, tsModelColor,
+  ablationComparison, ablationReport, accuracyTable, budgetComparison, inspectTsModel, lateGain, meanStd, rankModels, readingsFigure, settingLabel, tsModelColor,
   tsModelDescription, tsSettingsText,
 } from '../lib/experiments/ts-report.js';
 import { disposeParams } from '../lib/models/params.js';
@@ -101,4 +101,21 @@ test('inspectTsModel: the kept model of a committed cell; a cell trained here wh
   trained.model.dispose();
   assert.equal(tf.memory().numTensors, before, 'nothing left but what the caller disposes');
   await assert.rejects(inspectTsModel({ dir, scale: 'smoke', records: [], architecture: 'cisformer', mechanism: 'none', seed: 0 }), /the smoke grid of ts-models has no cell architecture=cisformer,mechanism=none,seed=0/);
+});
+
+test('readingsFigure: best of n per model and reading, error bars down to the bootstrap lower bound, the 0.93 line; base models filled in', () => {
+  const rows = [
+    ...[0.9, 0.95, 0.8].map((a, s) => row('transformer', 'dot-product', s, a, { reading: 'today' })),
+    ...[0.5, 0.6, 0.7].map((a, s) => row('cisformer', 'expressive', s, a, { reading: 'today' })),
+    ...[0.4, 0.45, 0.5].map((a, s) => row('transformer', 'dot-product', s, a, { reading: 'no-positions' })),
+  ];
+  const fig = readingsFigure(rows, ['today', 'ongoing', 'no-positions']);
+  assert.deepEqual(fig.data.map((d) => d.name), ['transformer (DPA)', 'cisformer (EA)']);
+  assert.deepEqual(fig.data[0].x, ['today', 'no-positions'], 'readings without records are left out');
+  assert.deepEqual(fig.data[0].y, [0.95, 0.5]);
+  assert.deepEqual(fig.data[1].y, [0.7, 0.7], 'no-positions does not train the cisformer: today\'s');
+  const err = fig.data[0].error_y as { array: number[]; arrayminus: number[] };
+  assert.deepEqual(err.array, [0, 0]);
+  assert.ok(err.arrayminus[0] > 0 && err.arrayminus[0] <= 0.15, `down to at least the worst seed: ${err.arrayminus[0]}`);
+  assert.equal((fig.layout?.shapes as { y0: number }[])[0].y0, 0.93);
 });

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { claimsByReading, readingsTable, tsClaims, tsModelStats, tsQuestions, type TsClaim } from '../lib/experiments/ts-verdicts.js';
+import { claimsByReading, readingsTable, rowsOfReading, tsClaims, tsModelStats, tsQuestions, type TsClaim } from '../lib/experiments/ts-verdicts.js';
 
 type Row = Record<string, string | number>;
 const MODELS = [
@@ -92,6 +92,9 @@ test('claimsByReading: a reading with only some models takes the others from tod
   assert.deepEqual(table.rows[0].slice(1), ['does not hold', 'holds']);
   assert.deepEqual(claimsByReading([...noPositions, ...today], { order: ['today', 'no-positions'] }).map((p) => p.reading), ['today', 'no-positions']);
   assert.throws(() => claimsByReading(rows({ lstm: [0.5] })), /no column 'reading'/);
+  const judged = rowsOfReading([...today, ...noPositions], 'no-positions');
+  assert.equal(judged.length, 30, 'two own models and the four others from today, five seeds each');
+  assert.deepEqual([...new Set(judged.filter((r) => r.architecture === 'transformer').map((r) => r.reading))], ['no-positions'], 'the own transformers, not today\'s');
 });
 
 test('tsQuestions: other settings (ahead, behind), the longer budget (catches up or not), signed rules; missing data', () => {

@@ -12,6 +12,7 @@
  *   ablationComparison(rows, models)       per setting of ts-ablation: every model over its seeds
  *   budgetComparison(long, short)          the same seeds at the longer budget and the main one
  *   inspectTsModel(args)                   a ts-models cell's kept model, or the cell trained here
+ *   readingsFigure(rows, order)            ts-readings: best of n per model under each reading, with intervals
  *
  * ```ts
  * const models = summariseModels(resultRows(records), labels);
@@ -33,6 +34,7 @@ import { getExperiment } from './registry.js';
 import { loadKeptModel, type Summary } from './results.js';
 import { modelPath } from './store.js';
 import { meanCurve, summariseModels, tsModelName, type MeanCurve, type ModelSummary } from './ts-analysis.js';
+import { rowsOfReading, tsModelStats, type TsVerdictArgs } from './ts-verdicts.js';
 import type { Scale } from './types.js';
 
 type Scalar = number | string | boolean;
@@ -250,4 +252,26 @@ export async function inspectTsModel(args: { dir: string; scale: Scale; records:
   const model = createModel({ ...cell.spec.model, vocabSize: task.vocabSize, contextLength: task.contextLength } as ModelSpec);
   const result = await trainLive(model, task, { ...cell.spec.trainer, seed: cell.spec.seed }, { title: `${name} (no kept model at ${args.scale} scale: trained here)` });
   return { name, key, model, params: result.params, task, accuracy: result.finalAccuracy, seed: cell.spec.seed, source: 'trained in this notebook (no kept model)' };
+}
+
+/**
+ * ts-readings at a glance: per reading (x, in `order`), each model's best of n with its bootstrap
+ * interval (error bar down to the lower bound: the best of n cannot come out higher than observed), and
+ * a line at `near` ("about 95 %"). Readings that change only some models show the base reading's others.
+ */
+export function readingsFigure(rows: readonly Row[], order: readonly string[], args: TsVerdictArgs & { near?: number } = {}): PlotlyFigure {
+  const near = args.near ?? 0.93;
+  const readings = order.filter((r) => rows.some((x) => x.reading === r));
+  const stats = readings.map((r) => tsModelStats(rowsOfReading(rows, r), args));
+  const names = [...new Set(stats.flatMap((s) => s.map((m) => m.name)))];
+  const at = (i: number, name: string) => stats[i].find((m) => m.name === name);
+  return barFigure({
+    title: 'IARC under each reading: best of n per model (error bar: 95 % bootstrap lower bound)', xTitle: 'reading', yTitle: 'final held-out accuracy, best of n',
+    categories: readings, yRange: [0, 1.05], height: 480, referenceLine: { y: near, text: `about 95 % (best of n ≥ ${near})` },
+    series: names.map((name, j) => ({
+      name, color: tsModelColor(name, j),
+      y: readings.map((_, i) => at(i, name)?.best.estimate ?? Number.NaN),
+      errorY: readings.map(() => 0), errorYMinus: readings.map((_, i) => { const b = at(i, name)?.best; return b ? b.estimate - b.lo : 0; }),
+    })),
+  });
 }

@@ -8,6 +8,7 @@
  *                             models takes the others from `today`)
  *   tsQuestions(input)        our own questions: the cisformer (EA) at other settings (ts-ablation), whether
  *                             it catches up with more steps (ts-budget), whether signed rules help it more
+ *   rowsOfReading(rows, r)    the rows reading r is judged on (its own, the base reading's for the others)
  *   readingsTable(perReading) one row per claim, one column per reading
  *
  * The claims (shared/papers.md, TS paper abstract): standard transformers cannot solve IARC; the
@@ -282,13 +283,15 @@ export function claimsByReading(rows: readonly Row[], { base = 'today', order = 
   // Readings in `order` first (e.g. Object.keys(TS_READINGS)), then any others as they appear.
   const seen = [...new Set(rows.map((r) => String(r.reading)))];
   const readings = [...order.filter((r) => seen.includes(r)), ...seen.filter((r) => !order.includes(r))];
+  return readings.map((reading) => ({ reading, claims: tsClaims(rowsOfReading(rows, reading, base), args) }));
+}
+
+/** The rows a reading is judged on: its own, and `base`'s for the models it does not train (the same cells). */
+export function rowsOfReading(rows: readonly Row[], reading: string, base = 'today'): Row[] {
   const model = (r: Row): string => `${r.architecture}|${r.mechanism}`;
-  const baseRows = rows.filter((r) => r.reading === base);
-  return readings.map((reading) => {
-    const own = rows.filter((r) => r.reading === reading);
-    const trained = new Set(own.map(model));
-    return { reading, claims: tsClaims([...own, ...baseRows.filter((r) => !trained.has(model(r)))], args) };
-  });
+  const own = rows.filter((r) => r.reading === reading);
+  const trained = new Set(own.map(model));
+  return [...own, ...rows.filter((r) => r.reading === base && !trained.has(model(r)))];
 }
 
 /** One row per claim, one column per reading (the verdict). */

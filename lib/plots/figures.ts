@@ -136,7 +136,7 @@ export interface BarFigureArgs {
   /** The x categories. */
   categories: readonly string[];
   /** One series per group member (e.g. per rule), one value per category. */
-  series: readonly { name: string; y: readonly number[]; errorY?: readonly number[]; color?: string; text?: readonly string[] }[];
+  series: readonly { name: string; y: readonly number[]; errorY?: readonly number[]; errorYMinus?: readonly number[]; color?: string; text?: readonly string[] }[];
   yRange?: [number, number];
   zeroLine?: boolean;
   height?: number;
@@ -157,7 +157,7 @@ export function barFigure(args: BarFigureArgs): PlotlyFigure {
       type: 'bar', name: s.name, x: [...args.categories], y: [...s.y], marker: { color },
       ...(s.text ? (args.textInside ? { text: [...s.text], textposition: 'inside', insidetextanchor: 'start', textfont: { color: 'white' } }
         : { text: [...s.text], textposition: 'outside', cliponaxis: false }) : {}),
-      ...(s.errorY ? { error_y: { type: 'data', array: [...s.errorY], visible: true } } : {}),
+      ...(s.errorY ? { error_y: { type: 'data', array: [...s.errorY], ...(s.errorYMinus ? { symmetric: false, arrayminus: [...s.errorYMinus] } : {}), visible: true } } : {}),
     };
   });
   const layout = baseLayout(args.title, args.xTitle, args.yTitle, { barmode: 'group', showlegend: args.series.length > 1 });
