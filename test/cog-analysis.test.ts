@@ -195,7 +195,7 @@ test('cog-*-attention-only: the feed-forward twins without the feed-forward bloc
   model.dispose();
 });
 
-test('cog-signed-sweep and cog-collapse-deep: the cells their issue asks for, everything else as their twins', () => {
+test('cog-signed-sweep, cog-collapse-deep and cog-lm-large: the cells their issue asks for, everything else as their twins', () => {
   const sweep = expandGrid(getExperiment('cog-signed-sweep'), 'full');
   assert.equal(sweep.length, 3 * 3 * 3 * 10);
   const twin = expandGrid(getExperiment('cog-signed-attention-only'), 'full').find((c) => c.key === 'mechanism=cog,combine=difference,seed=2');
@@ -211,8 +211,15 @@ test('cog-signed-sweep and cog-collapse-deep: the cells their issue asks for, ev
   assert.deepEqual((cog8?.spec.model as { attention: string[] }).attention, ['dot-product', ...Array(6).fill('cog'), 'dot-product']);
   assert.equal((cog8?.spec.task as { contextLength: number }).contextLength, 128);
   assert.equal(cog8?.spec.measures?.[0].atInit, true);
+  const large = expandGrid(getExperiment('cog-lm-large'), 'full');
+  const small = expandGrid(getExperiment('cog-lm'), 'full').find((c) => c.key === 'mechanism=cog,seed=0');
+  const big = large.find((c) => c.key === 'mechanism=cog,seed=4');
+  assert.equal(large.length, 2 * 5);
+  assert.deepEqual(big?.spec.task, { ...small?.spec.task, seed: 4 }, 'the same corpus and window');
+  assert.deepEqual((big?.spec.model as { attention: string[] }).attention, ['dot-product', 'cog', 'cog', 'cog', 'cog', 'dot-product']);
+  assert.deepEqual([big?.spec.trainer.steps, big?.spec.trainer.plateau], [10 * (small?.spec.trainer.steps as number), { window: 12, minDelta: 0.002 }]);
   // Every smoke cell builds its model.
-  for (const name of ['cog-signed-sweep', 'cog-collapse-deep']) {
+  for (const name of ['cog-signed-sweep', 'cog-collapse-deep', 'cog-lm-large']) {
     for (const c of expandGrid(getExperiment(name), 'smoke')) createModel({ ...c.spec.model, vocabSize: 20, contextLength: 8 } as Parameters<typeof createModel>[0]).dispose();
   }
 });

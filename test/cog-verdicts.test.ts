@@ -91,6 +91,10 @@ test('lmComparison: bits per character, paired Cog − softmax, the t interval',
   const mean = 0.04 / 3;
   const std = Math.sqrt(((0.01 - mean) ** 2 + (0.03 - mean) ** 2 + mean ** 2) / 2);
   assertClose(lm.interval, [mean - 4.303 * std / Math.sqrt(3), mean + 4.303 * std / Math.sqrt(3)], 't interval, 2 degrees of freedom', 1e-9, 1e-9);
+  const withBest = (r: ResultRecord, bits: number): ResultRecord => ({ ...r, bestEvalLoss: bits * Math.LN2 }) as ResultRecord;
+  const best = lmComparison([withBest(lmRecord('dot-product', 0, 2.5), 2.0), withBest(lmRecord('cog', 0, 2.6), 1.9)], { loss: 'best' });
+  assertClose(best.pairs.map((p) => p.difference), [-0.1], 'best held-out loss, not the final one', 1e-9, 1e-9);
+  assert.throws(() => lmComparison([], { loss: 'last' as 'best' }), /loss must be 'final' or 'best'; got "last"/);
 });
 
 test('parameterCountsEqual and isSignedPositional', () => {

@@ -223,7 +223,7 @@ export interface LmRule {
   /** The attention rule of each layer, e.g. 'dot-product, cog, cog, dot-product'. */
   layers: string;
   parameters: number[];
-  /** Final held-out bits per character over seeds, and per seed. */
+  /** Held-out bits per character (final or best, as asked) over seeds, and per seed. */
   bitsPerChar: Summary;
   perSeed: number[];
   /** Final next-character accuracy over seeds. */
@@ -239,9 +239,14 @@ export interface LmComparison {
   interval: [number, number];
 }
 
-/** Softmax against Cog on the language-model records (coordinates mechanism, seed). */
-export function lmComparison(records: readonly ResultRecord[]): LmComparison {
-  const rows: (Row & { bpc: number })[] = resultRows(records).map((r: Row) => ({ ...r, bpc: bitsPerCharacter(Number(r.finalEvalLoss)) }));
+/**
+ * Softmax against Cog on the language-model records (coordinates mechanism, seed), on the final held-out
+ * loss or (`loss: 'best'`, for runs that may overfit before they stop) the best held-out loss of the run.
+ */
+export function lmComparison(records: readonly ResultRecord[], { loss = 'final' }: { loss?: 'final' | 'best' } = {}): LmComparison {
+  if (loss !== 'final' && loss !== 'best') throw new Error(`lmComparison: loss must be 'final' or 'best'; got ${JSON.stringify(loss)}`);
+  const column = loss === 'best' ? 'bestEvalLoss' : 'finalEvalLoss';
+  const rows: (Row & { bpc: number })[] = resultRows(records).map((r: Row) => ({ ...r, bpc: bitsPerCharacter(Number(r[column])) }));
   const mechanisms = ['dot-product', 'cog'].filter((m) => rows.some((r) => r.mechanism === m));
   const rules = mechanisms.map((m): LmRule => {
     const own = rows.filter((r) => r.mechanism === m);
