@@ -129,19 +129,24 @@ export function lmAttention(mechanism: string, layers: number): string[] {
 }
 
 function lmGrid(scale: Scale): GridDef {
-  const layers = smokeOr(scale, 3, 4, 4);
+  return lmGridOf(scale, { layers: 4, width: 64, ffWidth: 256, steps: 2000, evalEvery: 50, seeds: seeds(scale) });
+}
+
+/** The character LM grids: softmax vs Cog on the same corpus and window, one model size each. */
+function lmGridOf(scale: Scale, size: { layers: number; width: number; ffWidth: number; steps: number; evalEvery: number; seeds: number[]; plateau?: { window: number; minDelta: number } }): GridDef {
+  const layers = smokeOr(scale, 3, size.layers, size.layers);
   return {
-    axes: { mechanism: ['dot-product', 'cog'], seed: seeds(scale) },
+    axes: { mechanism: ['dot-product', 'cog'], seed: size.seeds },
     cell: (p) => ({
       task: {
         kind: 'text', corpus: 'devils-dictionary', contextLength: smokeOr(scale, 8, 32, 32),
         batchSize: smokeOr(scale, 4, 32, 32), evalSize: smokeOr(scale, 8, 256, 256), seed: p.seed as number,
       },
       model: {
-        kind: 'transformer', width: smokeOr(scale, 8, 64, 64), layers, heads: smokeOr(scale, 2, 4, 4), ffWidth: smokeOr(scale, 16, 256, 256),
+        kind: 'transformer', width: smokeOr(scale, 8, size.width, size.width), layers, heads: smokeOr(scale, 2, 4, 4), ffWidth: smokeOr(scale, 16, size.ffWidth, size.ffWidth),
         attention: lmAttention(p.mechanism as string, layers),
       },
-      trainer: trainer(smokeOr(scale, 6, 300, 2000), 1e-3, smokeOr(scale, 3, 25, 50), { earlyStopAtPerfect: false }),
+      trainer: trainer(smokeOr(scale, 6, 300, size.steps), 1e-3, smokeOr(scale, 3, 25, size.evalEvery), { earlyStopAtPerfect: false, ...(size.plateau ? { plateau: size.plateau } : {}) }),
       seed: p.seed as number,
     }),
   };
@@ -222,24 +227,10 @@ function collapseDeepGrid(scale: Scale): GridDef {
  * CPU-hours; a plateau near 5 000 steps makes it ≈ 2 CPU-hours.
  */
 function lmLargeGrid(scale: Scale): GridDef {
-  const layers = smokeOr(scale, 3, 6, 6);
-  const steps = smokeOr(scale, 8, 600, 20_000);
-  const evalEvery = smokeOr(scale, 2, 50, 250);
-  return {
-    axes: { mechanism: ['dot-product', 'cog'], seed: scale === 'full' ? [0, 1, 2, 3, 4] : [0] },
-    cell: (p) => ({
-      task: {
-        kind: 'text', corpus: 'devils-dictionary', contextLength: smokeOr(scale, 8, 32, 32),
-        batchSize: smokeOr(scale, 4, 32, 32), evalSize: smokeOr(scale, 8, 256, 256), seed: p.seed as number,
-      },
-      model: {
-        kind: 'transformer', width: smokeOr(scale, 8, 128, 128), layers, heads: smokeOr(scale, 2, 4, 4), ffWidth: smokeOr(scale, 16, 512, 512),
-        attention: lmAttention(p.mechanism as string, layers),
-      },
-      trainer: trainer(steps, 1e-3, evalEvery, { earlyStopAtPerfect: false, plateau: { window: smokeOr(scale, 2, 6, 12), minDelta: 0.002 } }),
-      seed: p.seed as number,
-    }),
-  };
+  return lmGridOf(scale, {
+    layers: 6, width: 128, ffWidth: 512, steps: 20_000, evalEvery: 250, seeds: scale === 'full' ? [0, 1, 2, 3, 4] : [0],
+    plateau: { window: smokeOr(scale, 2, 6, 12), minDelta: 0.002 },
+  });
 }
 
 export const COG_EXPERIMENTS: readonly Experiment[] = Object.freeze([
