@@ -71,12 +71,14 @@ export * from './experiments/ea-verdicts.js';
 export * from './experiments/ea-cost.js';
 export * from './experiments/statistics.js';
 export * from './plots/ladder.js';
+export * from './plots/lm.js';
 // ts analysis (notebook 02: model summaries, IARC copy sources, attention on them, cisformer position similarity)
-export { TS_ABLATION_ARCHITECTURES, TS_BUDGET_FACTOR, TS_BUDGET_MODELS, TS_BEST_KEPT_SEED, TS_READINGS } from './experiments/ts.js';
+export { TS_ABLATION_ARCHITECTURES, TS_BUDGET_FACTOR, TS_BUDGET_MODELS, TS_BEST_KEPT_SEED, TS_CONVERGENCE_READINGS, TS_READINGS } from './experiments/ts.js';
 export * from './experiments/ts-analysis.js';
 export * from './experiments/ts-verdicts.js';
 export * from './experiments/ts-report.js';
 export * from './experiments/collapse-sweep.js';
 // cog analysis (notebook 03: the rule on given scores, signed offset profiles, deletion pattern, collapse curves, bits per character)
 export * from './experiments/cog-analysis.js';
+export * from './experiments/cog-signed-head.js';
 export * from './experiments/cog-verdicts.js';

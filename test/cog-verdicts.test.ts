@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { DeletionPattern, SignedOffsetProfile } from '../lib/experiments/cog-analysis.js';
 import {
-  ATTENTION_ONLY, cogAgainstSoftmax, cogClaims, collapseComparison, isSignedPositional, lmComparison, overflowCheck, parameterCountsEqual,
+  ATTENTION_ONLY, cogAgainstSoftmax, cogClaims, collapseComparison, collapseComparisonTable, isSignedPositional, lmComparison, overflowCheck, parameterCountsEqual,
   ruleProperties, seedGroup, sweepSummary, type CogClaimsInput, type CollapseComparison,
 } from '../lib/experiments/cog-verdicts.js';
 import type { ResultRecord } from '../lib/experiments/record.js';
@@ -75,6 +75,10 @@ test('collapseComparison: relative sensitivity at the largest n per group (depth
   const deep = at(8, 'trained') as CollapseComparison;
   assert.deepEqual([deep.group, deep.separated], [{ depth: 8, family: 'find-zero' }, 'softmax']);
   assert.equal(at(undefined, 'init')?.separated, null, 'equal at init: not separated');
+  const table = collapseComparisonTable(c);
+  const deepRow = table.rows[c.indexOf(deep)];
+  assert.deepEqual([deepRow[0], deepRow[4], deepRow[8], deepRow[11]], ['find-zero, 8 layers', '0.100', '0.33', 'softmax above']);
+  assert.deepEqual(table.rows[c.indexOf(flat)].slice(0, 2), ['find-zero', 'find-zero']);
 });
 
 /** An LM record: bits per character b (stored as nats). */
@@ -164,6 +168,7 @@ test('cogClaims: every claim holds on winning evidence; each rule turns to partl
   assert.equal(verdicts({ ...w, lm: lm([2.1, 2.0, 2.25]) })['lm-on-par'], 'undecided');
   assert.equal(verdicts({ ...w, lm: lm([1.9, 2.0, 2.1]) })['lm-on-par'], 'holds', 'Cog better by 0.1 on every seed');
   assert.equal(verdicts({ ...w, lm: lm([2.0]) })['lm-on-par'], 'not measured');
+  assert.match(cogClaims({ ...w, lmName: 'cog-lm-large, best held-out loss' }).find((c) => c.id === 'lm-on-par')?.evidence ?? '', /^cog-lm-large, best held-out loss: bits\/char softmax/);
 });
 
 test('sweepSummary: per setting, most solved first (Wilson), then the mean; the sweep in the one-head verdict', () => {

@@ -8,7 +8,9 @@ import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../lib/backend.js';
 import { collapseSweep } from '../lib/experiments/collapse-sweep.js';
-import { collapseRatioFigure, collapseSensitivityFigure } from '../lib/plots/collapse.js';
+import { collapseRatioFigure, collapseSensitivityFigure, trainedCollapseFigure } from '../lib/plots/collapse.js';
+import type { CollapseCurve } from '../lib/experiments/cog-analysis.js';
+import type { Summary } from '../lib/experiments/results.js';
 import { initParams, disposeParams } from '../lib/models/params.js';
 import { Transformer } from '../lib/models/transformer.js';
 import { sensitivity } from '../lib/tasks/collapse.js';
@@ -71,4 +73,20 @@ test('collapse figures: one ratio line per depth with its interval; sensitivity 
   const sens = collapseSensitivityFigure(r, 'relative');
   assert.equal(sens.data.length, 4);
   assert.deepEqual((sens.data[0] as { y: number[] }).y, r.points.filter((p) => p.depth === 2 && p.mechanism === 'dot-product').map((p) => p.relative.estimate));
+});
+
+test('trainedCollapseFigure: the own-probe curves of one family (and depth), solid trained, dashed at initialisation', () => {
+  const s = (mean: number): Summary => ({ mean, std: 0.1, count: 2, best: mean, worst: mean });
+  const curve = (mechanism: string, depth: number, probe: string, phase: 'trained' | 'init'): CollapseCurve => ({
+    group: { mechanism, family: 'find-zero', depth }, probe, phase, lengths: [8, 16], value: [s(2), s(1)], relative: [s(1), s(0.5)],
+  });
+  const curves = [curve('cog', 4, 'find-zero', 'trained'), curve('cog', 4, 'find-zero', 'init'), curve('dot-product', 4, 'find-zero', 'trained'),
+    curve('cog', 8, 'find-zero', 'trained'), curve('cog', 4, 'flip-any', 'trained')];
+  const fig = trainedCollapseFigure(curves, 'find-zero', { depth: 4 });
+  const lines = fig.data.filter((d) => !String(d.name).endsWith('± spread'));
+  assert.deepEqual(lines.map((d) => d.name), ['Cog, trained', 'Cog, at initialisation', 'DPA (softmax), trained']);
+  assert.deepEqual(lines.map((d) => (d.line as { dash: string }).dash), ['solid', 'dash', 'solid']);
+  assert.deepEqual(lines[0].y, [1, 0.5]);
+  assert.match(String((fig.layout?.title as { text?: string })?.text ?? fig.layout?.title), /4 layers/);
+  assert.throws(() => trainedCollapseFigure(curves, 'find-zero', { depth: 12 }), /no curves of depth 12 trained on 'find-zero'; depths: 4, 8/);
 });

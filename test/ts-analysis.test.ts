@@ -14,7 +14,7 @@ import {
 import { expandGrid } from '../lib/experiments/grid.js';
 import { getExperiment } from '../lib/experiments/registry.js';
 import { readRecord, recordPath, resultDir, defaultDataDir } from '../lib/experiments/store.js';
-import { TS_BUDGET_FACTOR, TS_BEST_KEPT_SEED, TS_READINGS } from '../lib/experiments/ts.js';
+import { TS_BUDGET_FACTOR, TS_BEST_KEPT_SEED, TS_CONVERGENCE_READINGS, TS_READINGS } from '../lib/experiments/ts.js';
 import { initBackend } from '../lib/backend.js';
 import { disposeParams, initParams } from '../lib/models/params.js';
 import { Transformer } from '../lib/models/transformer.js';
@@ -169,6 +169,12 @@ test('summariseModels and meanCurve: seeds aggregated per architecture and mecha
   assertClose(m.std, [Math.SQRT2 * 0.1, 0], 'std', 1e-6, 1e-9);
   assert.deepEqual(m.count, [2, 1]);
   assert.throws(() => meanCurve(curve, {}, 'loss'), /no column 'loss'/);
+  // holdLast: seed 1 stopped at step 50 (0.4) and counts with that value at step 100.
+  const keyed = curve.map((r) => ({ ...r, key: `seed=${r.seed}` }));
+  const held = meanCurve(keyed, { architecture: 'lstm' }, 'accuracy', { holdLast: true });
+  assertClose(held.mean, [0.3, 0.45], 'held mean');
+  assert.deepEqual(held.count, [2, 2]);
+  assert.throws(() => meanCurve(curve, {}, 'accuracy', { holdLast: true }), /holdLast needs a 'key' column/);
 });
 
 test('cisPositionSimilarity: hand-made per-position matrices; a plain transformer is refused', async () => {
@@ -263,6 +269,28 @@ test('ts-readings: one change per reading from today (the group reading combines
   assert.ok(!cells.some((c) => c.coords.reading === 'no-positions' && c.coords.architecture !== 'transformer'));
   // Every cell builds (task and model arguments valid).
   for (const c of expandGrid(getExperiment('ts-readings'), 'smoke')) new IarcTask(c.spec.task as ConstructorParameters<typeof IarcTask>[0]);
+});
+
+test("ts-convergence: ts-models' eight models under today's reading and the no-positions transformers, five seeds, 12 000 steps with the plateau stop", () => {
+  const cells = expandGrid(getExperiment('ts-convergence'), 'full');
+  assert.equal(cells.length, 50);
+  const models = expandGrid(getExperiment('ts-models'), 'full');
+  const pairs = (cs: typeof cells): string[] => [...new Set(cs.map((c) => `${c.coords.architecture}/${c.coords.mechanism}`))].sort();
+  assert.deepEqual(pairs(cells.filter((c) => c.coords.reading === 'today')), pairs(models));
+  assert.deepEqual(pairs(cells.filter((c) => c.coords.reading === 'no-positions')), ['transformer/dot-product', 'transformer/expressive']);
+  assert.deepEqual([...new Set(cells.map((c) => c.coords.seed))], [0, 1, 2, 3, 4]);
+  for (const c of cells) {
+    assert.equal(c.spec.trainer.steps, 12_000);
+    assert.deepEqual(c.spec.trainer.plateau, { window: 15, minDelta: 0.005 });
+    // The same task and model as ts-readings under the same reading (only the budget differs).
+    const readings = expandGrid(getExperiment('ts-readings'), 'full').find((r) => r.key === c.key.replace(/seed=[34]/, 'seed=0'));
+    if (readings && c.coords.mechanism !== 'cog' && c.coords.mechanism !== 'signed-expressive') {
+      assert.deepEqual(c.spec.model, readings.spec.model, c.key);
+      assert.deepEqual({ ...c.spec.task, seed: 0 }, { ...readings.spec.task, seed: 0 }, c.key);
+    }
+  }
+  assert.deepEqual(TS_CONVERGENCE_READINGS, ['today', 'no-positions']);
+  for (const c of expandGrid(getExperiment('ts-convergence'), 'smoke')) new IarcTask(c.spec.task as ConstructorParameters<typeof IarcTask>[0]);
 });
 
 test('cisWeightAnalysis: an update shared by every position has similarity 1; untrained weights are their own initialisation; no leak', async () => {

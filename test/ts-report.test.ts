@@ -13,7 +13,7 @@ import { defaultDataDir } from '../lib/experiments/store.js';
 import { loadExperimentResults } from '../lib/experiments/results.js';
 import { summariseModels } from '../lib/experiments/ts-analysis.js';
 import {
-  ablationComparison, ablationReport, accuracyTable, budgetComparison, inspectTsModel, lateGain, meanStd, rankModels, readingsFigure, settingLabel, tsModelColor,
+  ablationComparison, ablationReport, accuracyTable, budgetComparison, convergenceComparison, convergenceReport, inspectTsModel, lateGain, meanStd, rankModels, readingsFigure, settingLabel, tsModelColor,
   tsModelDescription, tsSettingsText,
 } from '../lib/experiments/ts-report.js';
 import { disposeParams } from '../lib/models/params.js';
@@ -118,4 +118,36 @@ test('readingsFigure: best of n per model and reading, error bars down to the bo
   assert.deepEqual(err.array, [0, 0]);
   assert.ok(err.arrayminus[0] > 0 && err.arrayminus[0] <= 0.15, `down to at least the worst seed: ${err.arrayminus[0]}`);
   assert.equal((fig.layout?.shapes as { y0: number }[])[0].y0, 0.93);
+});
+
+test('convergenceComparison / convergenceReport: both budgets per model under a reading, where the runs stopped, curves held at their last value', () => {
+  const long = [
+    ...[0.99, 0.98].map((a, s) => row('transformer', 'dot-product', s, a, { reading: 'today', steps: 6000 + 1000 * s, maxSteps: 12000, stopReason: 'plateau', bestStep: 3000, key: `t${s}` })),
+    ...[0.6, 0.7].map((a, s) => row('transformer', 'dot-product', s, a, { reading: 'no-positions', steps: 12000, maxSteps: 12000, stopReason: 'steps', bestStep: 11800, key: `n${s}` })),
+    ...[0.96, 0.97].map((a, s) => row('cisformer', 'cog', s, a, { reading: 'today', steps: 9000, maxSteps: 12000, stopReason: 'plateau', bestStep: 5000, key: `c${s}` })),
+  ];
+  const short = [
+    ...[0.95, 0.94].map((a, s) => row('transformer', 'dot-product', s, a, { reading: 'today', steps: 3000, maxSteps: 3000 })),
+    ...[0.5, 0.55].map((a, s) => row('transformer', 'dot-product', s, a, { reading: 'no-positions', steps: 3000, maxSteps: 3000 })),
+  ];
+  const c = convergenceComparison(long, short, 'no-positions');
+  assert.deepEqual(c.steps, { long: 12000, short: 3000 });
+  assert.deepEqual(c.models.map((m) => m.name), ['transformer (DPA)', 'cisformer (Cog)'], "no-positions' own transformer, today's cisformer");
+  assertClose([c.models[0].long.mean.estimate, c.models[0].short?.mean.estimate ?? Number.NaN, c.models[0].long.best.estimate], [0.65, 0.525, 0.7], 'no-positions transformer');
+  assert.equal(c.models[1].short, undefined, 'not in the short grid');
+  assert.deepEqual(c.models[0].stops, [{ seed: 0, steps: 12000, stopReason: 'steps', bestStep: 11800 }, { seed: 1, steps: 12000, stopReason: 'steps', bestStep: 11800 }]);
+  const today = convergenceComparison(long, short, 'today');
+  const { table, figure } = convergenceReport(today, [
+    { key: 't0', reading: 'today', architecture: 'transformer', mechanism: 'dot-product', seed: 0, step: 100, accuracy: 0.5 },
+    { key: 't1', reading: 'today', architecture: 'transformer', mechanism: 'dot-product', seed: 1, step: 100, accuracy: 0.7 },
+    { key: 't1', reading: 'today', architecture: 'transformer', mechanism: 'dot-product', seed: 1, step: 200, accuracy: 0.9 },
+    { key: 'n0', reading: 'no-positions', architecture: 'transformer', mechanism: 'dot-product', seed: 0, step: 200, accuracy: 0.1 },
+  ], { models: ['transformer (DPA)'] });
+  assert.deepEqual(table.rows.map((r) => r.slice(0, 2)), [['transformer (DPA)', '2 / 2']], 'only the models asked for');
+  assert.equal(table.rows[0][6], '+0.040');
+  assert.equal(table.rows[0][7], '6000–7000 (plateau 2)');
+  assert.equal(convergenceReport(today, []).table.rows[1][1], '— / 2', 'the Cog cisformer has no short runs');
+  assert.deepEqual(figure.data.map((d) => d.name), ['transformer (DPA) ± spread', 'transformer (DPA)']);
+  assertClose(figure.data[1].y as number[], [0.6, 0.7], 'seed 0 stopped at 100 holds 0.5 at 200; no-positions rows are not mixed in');
+  assert.throws(() => convergenceComparison([{ reading: 'today' }], short, 'today'), /no column 'steps'/);
 });

@@ -28,7 +28,7 @@
 import { rowWeights, ruleWeights, naiveCogRow, weightRowStats, collapseCurves, bitsPerCharacter, pairedDifferences, pairedTTest, type DeletionPattern, type PairedDifference, type PairedTTest, type SignedOffsetProfile } from './cog-analysis.js';
 import type { CollapseSweep } from './collapse-sweep.js';
 import { isSolved } from './ea-analysis.js';
-import type { Claim, Verdict } from './ea-verdicts.js';
+import type { Claim, Verdict, VerdictTable } from './ea-verdicts.js';
 import { aggregate, resultRows, type Summary } from './results.js';
 import { bootstrapInterval, pairedComparison, wilsonInterval, type Interval, type PairedComparison } from './statistics.js';
 import { Rng } from '../train/rng.js';
@@ -215,6 +215,21 @@ export function collapseComparison(records: readonly ResultRecord[]): CollapseCo
   });
 }
 
+/** collapseComparison as a table: per trained task (and depth), probe and phase, both rules' relative and raw values with their seed ranges. */
+export function collapseComparisonTable(comparisons: readonly CollapseComparison[], caption = 'Relative: the value at the largest n divided by the value at the smallest n of the same model (per seed, then the mean). Raw: the metric itself (mean over seeds).'): VerdictTable {
+  const f = (x: number): string => (Number.isFinite(x) ? x.toFixed(3) : 'n/a');
+  const range = (x: Summary): string => `${f(x.worst)}–${f(x.best)}`;
+  const meanStd = (x: Summary): string => `${f(x.mean)}${Number.isFinite(x.std) ? ` ± ${f(x.std)}` : ''}`;
+  const depthOf = (c: CollapseComparison): string => (c.group.depth === undefined ? '' : `, ${String(c.group.depth)} layers`);
+  return {
+    columns: ['trained on', 'probe', 'phase', 'largest n', 'Cog: relative (± std)', 'Cog: seed range', 'softmax: relative (± std)', 'softmax: seed range', 'Cog ÷ softmax (relative)', 'Cog: raw value', 'softmax: raw value', 'seeds apart'],
+    rows: comparisons.map((c) => [`${String(c.group.family)}${depthOf(c)}`, c.probe, c.phase, String(c.n), meanStd(c.cog), range(c.cog),
+      meanStd(c.softmax), range(c.softmax), (c.cog.mean / c.softmax.mean).toFixed(2), f(c.cogValue), f(c.softmaxValue),
+      c.separated === 'cog' ? 'Cog above' : c.separated === 'softmax' ? 'softmax above' : 'overlap']),
+    caption,
+  };
+}
+
 // ---------------------------------------------------------------------------------------------
 // The language model
 
@@ -313,6 +328,8 @@ export interface CogClaimsInput {
   collapse: readonly CollapseComparison[];
   collapseAtInit?: CollapseSweep;
   lm: LmComparison;
+  /** Which language model `lm` compares (e.g. 'cog-lm-large, best held-out loss'); shown in the evidence. */
+  lmName?: string;
 }
 
 export interface CogClaimsArgs {
@@ -423,7 +440,7 @@ export function cogClaims(input: CogClaimsInput, args: CogClaimsArgs = {}): CogC
   const lmOf = (m: string): LmRule | undefined => lm.rules.find((x) => x.mechanism === m);
   claims.push({
     id: 'lm-on-par', claim: 'A language model with Cog attention (softmax in the first and last layer) matches or beats softmax',
-    evidence: `bits/char softmax ${f3(lmOf('dot-product')?.bitsPerChar.mean ?? Number.NaN)}, Cog ${f3(lmOf('cog')?.bitsPerChar.mean ?? Number.NaN)}; ` +
+    evidence: `${input.lmName ? `${input.lmName}: ` : ''}bits/char softmax ${f3(lmOf('dot-product')?.bitsPerChar.mean ?? Number.NaN)}, Cog ${f3(lmOf('cog')?.bitsPerChar.mean ?? Number.NaN)}; ` +
       `paired Cog − softmax ${signed(lm.test.mean)} [${signed(lo)}, ${signed(hi)}] bits (t interval, ${lm.test.n} seeds; Cog worse in ${lm.pairs.filter((p) => p.difference > 0).length}).`,
     verdict: lm.test.n < 2 ? 'not measured'
       : hi < 0 ? 'holds'

@@ -93,18 +93,25 @@ export interface MeanCurve {
 
 /**
  * The mean over seeds of `metric` (default 'accuracy') at each evaluated step, for the curve rows
- * (`curveRows`) that match every entry of `where` (compared as text).
+ * (`curveRows`) that match every entry of `where` (compared as text). With `holdLast`, a run that
+ * ended before a step (e.g. at a plateau) counts there with its last value — the model it stopped
+ * with — so the mean does not jump when the runs still training are fewer (runs told apart by `key`).
  */
-export function meanCurve(rows: readonly Row[], where: Readonly<Record<string, Scalar>>, metric = 'accuracy'): MeanCurve {
+export function meanCurve(rows: readonly Row[], where: Readonly<Record<string, Scalar>>, metric = 'accuracy', { holdLast = false }: { holdLast?: boolean } = {}): MeanCurve {
   if (rows.length && !(metric in rows[0])) throw new Error(`meanCurve: no column '${metric}'; columns are ${Object.keys(rows[0]).join(', ')}`);
+  if (holdLast && rows.length && !('key' in rows[0])) throw new Error(`meanCurve: holdLast needs a 'key' column (one per run); columns are ${Object.keys(rows[0]).join(', ')}`);
   const byStep = new Map<number, number[]>();
+  const lastOf = new Map<string, { step: number; value: number }>();
   for (const r of rows) {
     if (!Object.entries(where).every(([k, v]) => String(r[k]) === String(v))) continue;
     const list = byStep.get(Number(r.step)) ?? [];
     list.push(Number(r[metric]));
     byStep.set(Number(r.step), list);
+    const last = lastOf.get(String(r.key));
+    if (!last || Number(r.step) > last.step) lastOf.set(String(r.key), { step: Number(r.step), value: Number(r[metric]) });
   }
   const steps = [...byStep.keys()].sort((a, b) => a - b);
+  if (holdLast) for (const s of steps) for (const last of lastOf.values()) if (last.step < s) (byStep.get(s) as number[]).push(last.value);
   const stats = steps.map((s) => aggregate(byStep.get(s) as number[]));
   return { step: steps, mean: stats.map((s) => s.mean), std: stats.map((s) => (Number.isFinite(s.std) ? s.std : 0)), count: stats.map((s) => s.count) };
 }

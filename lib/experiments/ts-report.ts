@@ -13,6 +13,8 @@
  *   budgetComparison(long, short)          the same seeds at the longer budget and the main one
  *   inspectTsModel(args)                   a ts-models cell's kept model, or the cell trained here
  *   readingsFigure(rows, order)            ts-readings: best of n per model under each reading, with intervals
+ *   convergenceComparison / Report         ts-convergence against ts-readings under one reading: intervals at
+ *                                          both budgets, where the runs stopped, curves to the end
  *
  * ```ts
  * const models = summariseModels(resultRows(records), labels);
@@ -34,7 +36,7 @@ import { getExperiment } from './registry.js';
 import { loadKeptModel, type Summary } from './results.js';
 import { modelPath } from './store.js';
 import { meanCurve, summariseModels, tsModelName, type MeanCurve, type ModelSummary } from './ts-analysis.js';
-import { rowsOfReading, tsModelStats, type TsVerdictArgs } from './ts-verdicts.js';
+import { rowsOfReading, tsModelStats, type TsModelStats, type TsVerdictArgs } from './ts-verdicts.js';
 import type { Scale } from './types.js';
 
 type Scalar = number | string | boolean;
@@ -274,4 +276,77 @@ export function readingsFigure(rows: readonly Row[], order: readonly string[], a
       errorY: readings.map(() => 0), errorYMinus: readings.map((_, i) => { const b = at(i, name)?.best; return b ? b.estimate - b.lo : 0; }),
     })),
   });
+}
+
+/** One model of ts-convergence under one reading, with the same model at the short budget of ts-readings. */
+export interface ConvergenceModel {
+  name: string;
+  architecture: string;
+  mechanism: string;
+  /** Final accuracy at the end of the convergence runs (plateau or their step limit), over seeds. */
+  long: TsModelStats;
+  /** The same model and reading at ts-readings' budget (undefined: not in ts-readings, e.g. the Cog cisformer). */
+  short?: TsModelStats;
+  /** Per seed: steps trained, why the run ended, and the step of its best evaluation. */
+  stops: { seed: number; steps: number; stopReason: string; bestStep: number }[];
+}
+
+export interface ConvergenceComparison {
+  reading: string;
+  models: ConvergenceModel[];
+  /** The step limit of the convergence runs and the steps of the short ones. */
+  steps: { long: number; short: number };
+}
+
+/**
+ * ts-convergence rows against ts-readings rows under one reading (each reading's rows plus today's for
+ * the models it does not change, as `rowsOfReading`): per model, intervals at both budgets and where
+ * the runs stopped.
+ */
+export function convergenceComparison(longRows: readonly Row[], shortRows: readonly Row[], reading: string, args: TsVerdictArgs = {}): ConvergenceComparison {
+  for (const col of ['reading', 'steps', 'maxSteps', 'stopReason', 'bestStep']) {
+    if (longRows.length && !(col in longRows[0])) throw new Error(`convergenceComparison: no column '${col}' in the long rows; columns are ${Object.keys(longRows[0]).join(', ')}`);
+  }
+  const long = rowsOfReading(longRows, reading);
+  const short = rowsOfReading(shortRows, reading);
+  const shortStats = tsModelStats(short, args);
+  const models = tsModelStats(long, args).map((m) => ({
+    name: m.name, architecture: m.architecture, mechanism: m.mechanism, long: m,
+    short: shortStats.find((s) => s.name === m.name),
+    stops: long.filter((r) => r.architecture === m.architecture && r.mechanism === m.mechanism)
+      .map((r) => ({ seed: Number(r.seed), steps: Number(r.steps), stopReason: String(r.stopReason), bestStep: Number(r.bestStep) }))
+      .sort((a, b) => a.seed - b.seed),
+  }));
+  const maxOf = (rows: readonly Row[], col: string): number => (rows.length ? Math.max(...rows.map((r) => Number(r[col]))) : Number.NaN);
+  return { reading, models, steps: { long: maxOf(long, 'maxSteps'), short: maxOf(short, 'maxSteps') } };
+}
+
+const interval = (i: { estimate: number; lo: number; hi: number }): string => `${num(i.estimate)} [${num(i.lo)}, ${num(i.hi)}]`;
+
+/** The table (both budgets with intervals, the change in the mean, where the runs stopped) and the learning curves to the end, of `models` (default all). */
+export function convergenceReport(c: ConvergenceComparison, curves: readonly Row[], args: { models?: readonly string[] } = {}): { figure: PlotlyFigure; table: VerdictTable } {
+  const shown = c.models.filter((m) => !args.models || args.models.includes(m.name));
+  const stopText = (m: ConvergenceModel): string => {
+    const reasons = [...new Set(m.stops.map((s) => s.stopReason))].map((r) => `${r} ${m.stops.filter((s) => s.stopReason === r).length}`).join(', ');
+    const steps = m.stops.map((s) => s.steps);
+    return `${Math.min(...steps)}–${Math.max(...steps)} (${reasons})`;
+  };
+  const table: VerdictTable = {
+    columns: ['model', 'seeds (short / long)', `${c.steps.short} steps: best of n`, `${c.steps.short} steps: mean`, `≤ ${c.steps.long} steps: best of n`, `≤ ${c.steps.long} steps: mean`, 'change in mean', 'steps trained (why stopped)'],
+    rows: shown.map((m) => [
+      m.name, `${m.short?.bySeed.size ?? '—'} / ${m.long.bySeed.size}`, m.short ? interval(m.short.best) : '—', m.short ? interval(m.short.mean) : '—',
+      interval(m.long.best), interval(m.long.mean), m.short ? signed(m.long.mean.estimate - m.short.mean.estimate) : '—', stopText(m),
+    ]),
+    caption: `Reading '${c.reading}': final held-out accuracy with 95 % bootstrap intervals over seeds, at ts-readings' budget and trained to a plateau (ts-convergence).`,
+  };
+  const own = rowsOfReading(curves, c.reading);
+  const figure = lineFigure({
+    title: `Learning curves to the end, reading '${c.reading}' (mean over seeds; a run stopped at its plateau counts with its last accuracy)`,
+    xTitle: 'training step', yTitle: 'held-out accuracy', yRange: [0, 1.02], height: 480,
+    series: shown.map((m, i) => {
+      const curve = meanCurve(own, { architecture: m.architecture, mechanism: m.mechanism }, 'accuracy', { holdLast: true });
+      return { name: m.name, x: curve.step, y: curve.mean, spread: curve.std, color: tsModelColor(m.name, i) };
+    }),
+  });
+  return { figure, table };
 }

@@ -1,11 +1,14 @@
 /**
  * Figures of the collapse sweep (lib/experiments/collapse-sweep.ts): the paired Cog ÷ softmax
  * sensitivity against length, one line per depth, with its bootstrap interval as error bars
- * (`collapseRatioFigure`); and the sensitivity itself per mechanism (`collapseSensitivityFigure`).
+ * (`collapseRatioFigure`); and the sensitivity itself per mechanism (`collapseSensitivityFigure`). Of
+ * trained collapse records (cog-collapse, cog-collapse-deep): one probe's relative sensitivity per rule
+ * and phase, at one depth (`trainedCollapseFigure`).
  */
+import type { CollapseCurve } from '../experiments/cog-analysis.js';
 import type { CollapseSweep } from '../experiments/collapse-sweep.js';
 import type { PlotlyFigure } from './display.js';
-import { lineFigure, ruleColor, type LineSeries } from './figures.js';
+import { lineFigure, ruleColor, ruleLabel, type LineSeries } from './figures.js';
 
 const DASHES = ['solid', 'dash', 'dot', 'dashdot'] as const;
 
@@ -39,4 +42,23 @@ export function collapseSensitivityFigure(sweep: CollapseSweep, metric: 'sensiti
     });
   }
   return lineFigure({ title, xTitle: 'sequence length n', yTitle: metric === 'relative' ? 'sensitivity ÷ at the shortest length' : 'sensitivity (mean max |Δ| per head)', series, logX: true, logY: metric === 'sensitivity' });
+}
+
+/**
+ * The models trained on `family` (and, for records with a depth axis, of `depth` layers), probed with the
+ * same family: relative sensitivity against n (log scale), mean ± std over seeds; one colour per rule,
+ * solid trained and dashed at initialisation.
+ */
+export function trainedCollapseFigure(curves: readonly CollapseCurve[], family: string, { depth, title }: { depth?: number; title?: string } = {}): PlotlyFigure {
+  const own = curves.filter((c) => c.group.family === family && c.probe === family && (depth === undefined || Number(c.group.depth) === depth));
+  if (depth !== undefined && !own.length) throw new Error(`trainedCollapseFigure: no curves of depth ${depth} trained on '${family}'; depths: ${[...new Set(curves.map((c) => c.group.depth))].join(', ')}`);
+  return lineFigure({
+    title: title ?? `Probe "${family}", models trained on it${depth === undefined ? '' : ` (${depth} layers)`}: sensitivity relative to the smallest n`,
+    xTitle: 'n (length of the run of ones; log scale)', yTitle: 'relative sensitivity (mean ± std over seeds)', logX: true, zeroLine: true,
+    series: own.map((c): LineSeries => ({
+      name: `${ruleLabel(String(c.group.mechanism))}, ${c.phase === 'trained' ? 'trained' : 'at initialisation'}`,
+      color: ruleColor(String(c.group.mechanism)), dash: c.phase === 'trained' ? 'solid' : 'dash', mode: 'lines+markers',
+      x: c.lengths, y: c.relative.map((r) => r.mean), spread: c.relative.map((r) => (Number.isFinite(r.std) ? r.std : 0)),
+    })),
+  });
 }

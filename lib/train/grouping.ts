@@ -127,7 +127,7 @@ export async function measureGrouping(
   };
   writeFileAtomic(path, `${JSON.stringify({ ...readCache(path), [key]: m }, null, 1)}\n`);
   console.warn(`[expressive-attention] ${lanes} replicas of ${model.kind} on the graph engine: stacked ${stackedMsPerStep.toFixed(1)} ms/step, ` +
-    `single ${singleMsPerStep.toFixed(1)} ms/step → ${m.choice} (${speedup.toFixed(2)}× the model-steps/s of single graphs); measured once, cached in ${path}`);
+    `single ${singleMsPerStep.toFixed(1)} ms/step per replica → ${m.choice} (stacked runs ${speedup.toFixed(2)}× the model-steps/s of single graphs); measured once, cached in ${path}`);
   return m;
 }
 
