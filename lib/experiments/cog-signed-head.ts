@@ -40,6 +40,12 @@ import { getExperiment } from './registry.js';
 import { createTaskSource } from './tasks.js';
 import type { CellSpec, Scale } from './types.js';
 
+/** The cell's task and a model sized for it (the caller disposes the model). */
+function cellModel(cell: CellSpec): { task: ReturnType<typeof createTaskSource>; model: SequenceModel } {
+  const task = createTaskSource(cell.task);
+  return { task, model: createModel({ ...cell.model, vocabSize: task.vocabSize, contextLength: task.contextLength } as ModelSpec) };
+}
+
 export interface SignedHeadState {
   scoreStd: number;
   concentration: number;
@@ -56,10 +62,9 @@ export interface SignedHeadState {
  * `trained` weights, or at the cell's initialisation (its seed) without. The caller keeps `trained`.
  */
 export function signedHeadState(cell: CellSpec, trained?: ParamMap): SignedHeadState {
-  const task = createTaskSource(cell.task);
+  const { task, model } = cellModel(cell);
   const cfg = task.config as { a?: number; b?: number };
   const [a, b] = [Number(cfg.a ?? 1), Number(cfg.b ?? 2)];
-  const model: SequenceModel = createModel({ ...cell.model, vocabSize: task.vocabSize, contextLength: task.contextLength } as ModelSpec);
   try {
     if (model.kind !== 'transformer' || Number(model.config.layers) !== 1 || Number(model.config.heads) !== 1) {
       throw new Error(`signedHeadState: needs a one-layer, one-head transformer; the cell's model is ${model.kind} with ${String(model.config.layers)} layers, ${String(model.config.heads)} heads`);
@@ -156,8 +161,7 @@ export interface TrainedSignedHead {
 
 /** Trains `cell` (as the runner would, without a record) and measures its head; nothing is kept. */
 export async function trainSignedHead(cell: CellSpec): Promise<TrainedSignedHead> {
-  const task = createTaskSource(cell.task);
-  const model = createModel({ ...cell.model, vocabSize: task.vocabSize, contextLength: task.contextLength } as ModelSpec);
+  const { task, model } = cellModel(cell);
   try {
     const result = await train(model, task, { ...cell.trainer, seed: cell.seed });
     const state = signedHeadState(cell, result.params);
