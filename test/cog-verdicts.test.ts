@@ -61,23 +61,35 @@ function collapseRecord(mechanism: string, seed: number, trained: number[], dept
   } as unknown as ResultRecord;
 }
 
-test('collapseComparison: relative sensitivity at the largest n per group (depth kept), separated seed ranges', () => {
+test('collapseComparison: relative sensitivity at the largest n per group (depth kept), Cog ÷ softmax paired by seed with a t interval', () => {
   const c = collapseComparison([
     collapseRecord('cog', 0, [1, 0.8]), collapseRecord('cog', 1, [1, 0.6]), collapseRecord('dot-product', 0, [1, 0.5]), collapseRecord('dot-product', 1, [1, 0.4]),
-    collapseRecord('cog', 0, [2, 0.2], 8), collapseRecord('dot-product', 0, [1, 0.3], 8), collapseRecord('cog', 3, [1, 0.9], 4),
+    collapseRecord('cog', 0, [2, 0.2], 8), collapseRecord('cog', 1, [1, 0.1], 8), collapseRecord('dot-product', 0, [1, 0.3], 8), collapseRecord('dot-product', 1, [1, 0.31], 8),
+    collapseRecord('cog', 3, [1, 0.9], 4), collapseRecord('dot-product', 2, [1, 0.9], 4),
   ]);
   const at = (depth: number | undefined, phase: string): CollapseComparison | undefined => c.find((x) => x.group.depth === depth && x.phase === phase);
-  assert.equal(c.length, 4, 'depth 4 has no softmax: left out');
+  assert.equal(c.length, 6);
   const flat = at(undefined, 'trained') as CollapseComparison;
   assert.deepEqual(flat.group, { family: 'find-zero' });
-  assert.deepEqual([flat.n0, flat.n, flat.separated], [4, 8, 'cog']);
+  assert.deepEqual([flat.n0, flat.n, flat.moreSensitive], [4, 8, 'cog']);
   assertClose([flat.cog.mean, flat.softmax.mean, flat.cog.worst, flat.softmax.best], [0.7, 0.45, 0.6, 0.5], 'relative at n = 8');
+  // Paired ratios 0.8/0.5 and 0.6/0.4; t interval of their logs with 1 degree of freedom (12.706).
+  const interval = (ratios: number[]): number[] => {
+    const l = ratios.map(Math.log);
+    const mean = (l[0] + l[1]) / 2;
+    const half = 12.706 * (Math.abs(l[0] - l[1]) / Math.SQRT2) / Math.SQRT2;
+    return [Math.exp(mean), Math.exp(mean - half), Math.exp(mean + half)];
+  };
+  assertClose([flat.ratio.estimate, flat.ratio.lo, flat.ratio.hi], interval([1.6, 1.5]), 'geometric mean ratio and its interval', 1e-3);
   const deep = at(8, 'trained') as CollapseComparison;
-  assert.deepEqual([deep.group, deep.separated], [{ depth: 8, family: 'find-zero' }, 'softmax']);
-  assert.equal(at(undefined, 'init')?.separated, null, 'equal at init: not separated');
+  assert.deepEqual([deep.group, deep.moreSensitive], [{ depth: 8, family: 'find-zero' }, 'softmax']);
+  assertClose([deep.ratio.estimate, deep.ratio.lo, deep.ratio.hi], interval([0.1 / 0.3, 0.1 / 0.31]), 'depth 8: Cog below on both seeds', 1e-3);
+  const unpaired = at(4, 'trained') as CollapseComparison;
+  assert.deepEqual([unpaired.ratio.n, Number.isNaN(unpaired.ratio.lo), unpaired.moreSensitive], [0, true, 'undecided'], 'depth 4: no seed in common, nothing paired');
+  assert.equal(at(undefined, 'init')?.moreSensitive, 'undecided', 'equal at init');
   const table = collapseComparisonTable(c);
   const deepRow = table.rows[c.indexOf(deep)];
-  assert.deepEqual([deepRow[0], deepRow[4], deepRow[8], deepRow[11]], ['find-zero, 8 layers', '0.100', '0.33', 'softmax above']);
+  assert.deepEqual([deepRow[0], deepRow[4], deepRow[8], deepRow[11]], ['find-zero, 8 layers', '0.100 ± 0.000', `0.33 [${interval([0.1 / 0.3, 0.1 / 0.31]).slice(1).map((x) => x.toFixed(2)).join(', ')}]`, 'softmax']);
   assert.deepEqual(table.rows[c.indexOf(flat)].slice(0, 2), ['find-zero', 'find-zero']);
 });
 
@@ -111,14 +123,15 @@ test('parameterCountsEqual and isSignedPositional', () => {
   assert.equal(isSignedPositional(profile(0.1, -0.1, 0.5, 0.5)), false, 'a sign by content averages out');
 });
 
-/** Claims input where Cog wins everything (signed head, cancelling delete head, separated collapse, LM within tolerance). */
+/** Claims input where Cog wins everything (signed head, cancelling delete head, Cog more sensitive in collapse, LM within tolerance). */
 function winningInput(): CogClaimsInput {
   const seeds = (block: string, extra: Row, cog: number[], soft: number[]): Row[] =>
     [...cog.map((a, s) => row('cog', s, a, { block, ...extra })), ...soft.map((a, s) => row('dot-product', s, a, { block, ...extra }))];
   const pattern = { cancellation: 0.1, netMissing: 0.2, netRepeated: 0.01 } as DeletionPattern;
   const collapse: CollapseComparison = {
     group: { family: 'find-zero' }, probe: 'find-zero', phase: 'trained', n0: 4, n: 64,
-    cog: { mean: 0.8, std: 0.1, best: 0.9, worst: 0.7, count: 3 }, softmax: { mean: 0.3, std: 0.1, best: 0.4, worst: 0.2, count: 3 }, cogValue: 1, softmaxValue: 1, separated: 'cog',
+    cog: { mean: 0.8, std: 0.1, best: 0.9, worst: 0.7, count: 3 }, softmax: { mean: 0.3, std: 0.1, best: 0.4, worst: 0.2, count: 3 }, cogValue: 1, softmaxValue: 1,
+    ratio: { estimate: 2.7, lo: 1.5, hi: 4, n: 3 }, moreSensitive: 'cog',
   };
   return {
     rule: { rule: 'cog', rows: 10, absSumError: 1e-7, sumRange: [-1, 1], negativeShare: 0.5, firstQueryWeights: [-1, 1] },
@@ -156,11 +169,12 @@ test('cogClaims: every claim holds on winning evidence; each rule turns to partl
   assert.equal(verdicts({ ...w, deletionHeads: [{ block: ATTENTION_ONLY, pattern: { cancellation: 1, netMissing: 0.2, netRepeated: 0.2 } as DeletionPattern }] })['a-head-deletes'], 'partly');
   const none = w.deletion.map((r) => (r.mechanism === 'cog' ? { ...r, finalAccuracy: 0.25, stepsToPerfect: Number.NaN } : r));
   assert.equal(verdicts({ ...w, deletion: none })['a-head-deletes'], 'does not hold');
-  // Collapse: overlapping → undecided; softmax above → does not hold; init points are evidence, not verdict.
+  // Collapse: the paired interval including 1 → undecided; below 1 → does not hold; init points are evidence, not verdict.
   const c0 = w.collapse[0];
-  assert.equal(verdicts({ ...w, collapse: [{ ...c0, separated: null }] })['less-collapse'], 'undecided');
-  assert.equal(verdicts({ ...w, collapse: [{ ...c0, separated: 'softmax' }] })['less-collapse'], 'does not hold');
-  assert.equal(verdicts({ ...w, collapse: [c0, { ...c0, group: { depth: 8, family: 'find-zero' }, separated: null }] })['less-collapse'], 'partly');
+  assert.equal(verdicts({ ...w, collapse: [{ ...c0, moreSensitive: 'undecided' }] })['less-collapse'], 'undecided');
+  assert.equal(verdicts({ ...w, collapse: [{ ...c0, moreSensitive: 'softmax' }] })['less-collapse'], 'does not hold');
+  assert.equal(verdicts({ ...w, collapse: [c0, { ...c0, group: { depth: 8, family: 'find-zero' }, moreSensitive: 'undecided' }] })['less-collapse'], 'partly');
+  assert.match(cogClaims(w).find((x) => x.id === 'less-collapse')?.evidence ?? '', /Cog ÷ softmax 2\.70 \[1\.50, 4\.00\] \(3 pairs\)/);
   assert.equal(verdicts({ ...w, collapse: [{ ...c0, probe: 'flip-any' }] })['less-collapse'], 'not measured', 'only the paper\'s probe on the own task counts');
   // LM: Cog clearly worse → does not hold; wide → undecided; one seed → not measured.
   const lm = (cog: number[]): CogClaimsInput['lm'] => lmComparison([2.0, 2.1, 2.2].map((b, s) => lmRecord('dot-product', s, b)).concat(cog.map((b, s) => lmRecord('cog', s, b))));

@@ -12,7 +12,7 @@
  *   sweepSummary(rows, axes)     per setting of a sweep (e.g. cog-signed-sweep): seeds at 100 % (Wilson) and
  *                                the mean accuracy (bootstrap), settings ordered best first
  *   collapseComparison(records)  per trained task (and depth), probe and phase: Cog's and softmax's relative
- *                                sensitivity at the largest n, and whether every seed of one lies above the other's
+ *                                sensitivity at the largest n, and their ratio paired by seed (t interval)
  *   lmComparison(records)        bits per character per rule; paired Cog − softmax with a t interval
  *   cogClaims(input)             claim, evidence, verdict and rule for each claim of the paper
  *
@@ -25,7 +25,7 @@
  * cogAgainstSoftmax(rows.filter((r) => r.block === ATTENTION_ONLY));   // { meanDifference, lo, hi, … }
  * ```
  */
-import { rowWeights, ruleWeights, naiveCogRow, weightRowStats, collapseCurves, bitsPerCharacter, pairedDifferences, pairedTTest, type DeletionPattern, type PairedDifference, type PairedTTest, type SignedOffsetProfile } from './cog-analysis.js';
+import { rowWeights, ruleWeights, naiveCogRow, weightRowStats, collapseCurves, type CollapseCurve, bitsPerCharacter, pairedDifferences, pairedTTest, type DeletionPattern, type PairedDifference, type PairedTTest, type SignedOffsetProfile } from './cog-analysis.js';
 import type { CollapseSweep } from './collapse-sweep.js';
 import { isSolved } from './ea-analysis.js';
 import type { Claim, Verdict, VerdictTable } from './ea-verdicts.js';
@@ -192,8 +192,14 @@ export interface CollapseComparison {
   /** The raw metric at the largest n, mean over seeds. */
   cogValue: number;
   softmaxValue: number;
-  /** 'cog' when every Cog seed lies above every softmax seed, 'softmax' for the reverse, null when the seed ranges overlap. */
-  separated: 'cog' | 'softmax' | null;
+  /**
+   * Cog ÷ softmax relative sensitivity at the largest n, paired by seed (same data; same initial weights):
+   * the geometric mean of the per-seed ratios with a 95 % t interval on their logarithms (a t interval, not
+   * a bootstrap: with 3–5 seeds a percentile bootstrap is too narrow). NaN with fewer than two pairs.
+   */
+  ratio: Interval;
+  /** 'cog' when the ratio's interval lies above 1, 'softmax' when below, else 'undecided'. */
+  moreSensitive: 'cog' | 'softmax' | 'undecided';
 }
 
 /** Cog against softmax on the collapse records (see collapseCurves), one row per (group, probe, phase) that both rules have. */
@@ -201,31 +207,52 @@ export function collapseComparison(records: readonly ResultRecord[]): CollapseCo
   const curves = collapseCurves(records);
   const withoutMechanism = (g: Row): Row => Object.fromEntries(Object.entries(g).filter(([k]) => k !== 'mechanism'));
   const id = (g: Row, probe: string, phase: string): string => JSON.stringify([withoutMechanism(g), probe, phase]);
+  // Per (cell without seed, probe, phase): relative sensitivity at the largest n by seed, for the pairing.
+  const bySeed = new Map<string, Map<Scalar, number>>();
+  for (const r of records) for (const m of r.measures) for (const [phase, curve] of [['trained', m.trained], ['init', m.init]] as const) {
+    if (!curve) continue;
+    const { seed, ...group } = r.coords;
+    const k = JSON.stringify([group, m.family, phase]);
+    if (!bySeed.has(k)) bySeed.set(k, new Map());
+    (bySeed.get(k) as Map<Scalar, number>).set(seed, curve.relative[curve.relative.length - 1]);
+  }
+  const lastBySeed = (c: CollapseCurve): Map<Scalar, number> => bySeed.get(JSON.stringify([c.group, c.probe, c.phase])) ?? new Map();
   const softmaxOf = new Map(curves.filter((c) => c.group.mechanism === 'dot-product').map((c) => [id(c.group, c.probe, c.phase), c]));
   return curves.filter((c) => c.group.mechanism === 'cog' && softmaxOf.has(id(c.group, c.probe, c.phase))).map((cog) => {
-    const soft = softmaxOf.get(id(cog.group, cog.probe, cog.phase)) as (typeof curves)[number];
+    const soft = softmaxOf.get(id(cog.group, cog.probe, cog.phase)) as CollapseCurve;
     const last = <T>(xs: readonly T[]): T => xs[xs.length - 1];
-    const c = last(cog.relative);
-    const s = last(soft.relative);
+    const n = last(cog.lengths);
+    const softBySeed = lastBySeed(soft);
+    const logRatios = [...lastBySeed(cog)].filter(([seed]) => softBySeed.has(seed)).map(([seed, c]) => Math.log(c / (softBySeed.get(seed) as number)));
+    const ratio = logRatioInterval(logRatios);
     return {
-      group: withoutMechanism(cog.group), probe: cog.probe, phase: cog.phase, n0: cog.lengths[0], n: last(cog.lengths),
-      cog: c, softmax: s, cogValue: last(cog.value).mean, softmaxValue: last(soft.value).mean,
-      separated: c.worst > s.best ? 'cog' : c.best < s.worst ? 'softmax' : null,
+      group: withoutMechanism(cog.group), probe: cog.probe, phase: cog.phase, n0: cog.lengths[0], n,
+      cog: last(cog.relative), softmax: last(soft.relative), cogValue: last(cog.value).mean, softmaxValue: last(soft.value).mean,
+      ratio, moreSensitive: ratio.lo > 1 ? 'cog' : ratio.hi < 1 ? 'softmax' : 'undecided',
     };
   });
 }
 
-/** collapseComparison as a table: per trained task (and depth), probe and phase, both rules' relative and raw values with their seed ranges. */
-export function collapseComparisonTable(comparisons: readonly CollapseComparison[], caption = 'Relative: the value at the largest n divided by the value at the smallest n of the same model (per seed, then the mean). Raw: the metric itself (mean over seeds).'): VerdictTable {
+/** exp of the mean of log ratios with its 95 % t interval (a geometric-mean ratio); NaN bounds with < 2 finite values. */
+function logRatioInterval(logRatios: readonly number[]): Interval {
+  const finite = logRatios.filter(Number.isFinite);
+  const t = pairedTTest(finite);
+  const half = t.critical * t.std / Math.sqrt(t.n);
+  return { estimate: Math.exp(t.mean), lo: Math.exp(t.mean - half), hi: Math.exp(t.mean + half), n: t.n };
+}
+
+/** collapseComparison as a table: per trained task (and depth), probe and phase, both rules' relative and raw values with their seed ranges, and the paired ratio. */
+export function collapseComparisonTable(comparisons: readonly CollapseComparison[], caption = 'Relative: the value at the largest n divided by the value at the smallest n of the same model (per seed, then the mean). Raw: the metric itself (mean over seeds). Cog ÷ softmax: paired by seed, geometric mean [95 % t interval].'): VerdictTable {
   const f = (x: number): string => (Number.isFinite(x) ? x.toFixed(3) : 'n/a');
+  const f2 = (x: number): string => (Number.isFinite(x) ? x.toFixed(2) : 'n/a');
   const range = (x: Summary): string => `${f(x.worst)}–${f(x.best)}`;
   const meanStd = (x: Summary): string => `${f(x.mean)}${Number.isFinite(x.std) ? ` ± ${f(x.std)}` : ''}`;
   const depthOf = (c: CollapseComparison): string => (c.group.depth === undefined ? '' : `, ${String(c.group.depth)} layers`);
   return {
-    columns: ['trained on', 'probe', 'phase', 'largest n', 'Cog: relative (± std)', 'Cog: seed range', 'softmax: relative (± std)', 'softmax: seed range', 'Cog ÷ softmax (relative)', 'Cog: raw value', 'softmax: raw value', 'seeds apart'],
+    columns: ['trained on', 'probe', 'phase', 'largest n', 'Cog: relative (± std)', 'Cog: seed range', 'softmax: relative (± std)', 'softmax: seed range', 'Cog ÷ softmax, paired [95 %]', 'Cog: raw value', 'softmax: raw value', 'more sensitive'],
     rows: comparisons.map((c) => [`${String(c.group.family)}${depthOf(c)}`, c.probe, c.phase, String(c.n), meanStd(c.cog), range(c.cog),
-      meanStd(c.softmax), range(c.softmax), (c.cog.mean / c.softmax.mean).toFixed(2), f(c.cogValue), f(c.softmaxValue),
-      c.separated === 'cog' ? 'Cog above' : c.separated === 'softmax' ? 'softmax above' : 'overlap']),
+      meanStd(c.softmax), range(c.softmax), `${f2(c.ratio.estimate)} [${f2(c.ratio.lo)}, ${f2(c.ratio.hi)}]`, f(c.cogValue), f(c.softmaxValue),
+      c.moreSensitive === 'undecided' ? 'undecided' : c.moreSensitive === 'cog' ? 'Cog' : 'softmax']),
     caption,
   };
 }
@@ -417,21 +444,23 @@ export function cogClaims(input: CogClaimsInput, args: CogClaimsArgs = {}): CogC
 
   // 4. Less collapse: trained models with the paper's probe on their own task.
   const own = input.collapse.filter((c) => c.phase === 'trained' && c.probe === c.group.family);
-  const above = own.filter((c) => c.separated === 'cog');
-  const below = own.filter((c) => c.separated === 'softmax');
+  const above = own.filter((c) => c.moreSensitive === 'cog');
+  const below = own.filter((c) => c.moreSensitive === 'softmax');
   const init = input.collapseAtInit?.ratios;
   const initText = init ? ` At initialisation (${input.collapseAtInit?.settings.inits} inits, ${init.length} depth × length points): Cog ÷ softmax interval above 1 at ` +
     `${init.filter((x) => x.moreSensitive === 'cog').length}, below 1 at ${init.filter((x) => x.moreSensitive === 'softmax').length}.` : '';
   const where = (c: CollapseComparison): string => Object.entries(c.group).map(([k, v]) => (k === 'family' ? String(v) : `${k} ${v}`)).join(', ');
+  const f2 = (x: number): string => (Number.isFinite(x) ? x.toFixed(2) : 'n/a');
   claims.push({
     id: 'less-collapse', claim: 'Negative weights counter representational collapse: the last state stays more sensitive to one token as the sequence grows',
-    evidence: `relative sensitivity at the largest n, trained models, the paper's probe on their own task: ${own.map((c) => `${where(c)} (n = ${c.n}): Cog ${f3(c.cog.mean)} [seeds ${f3(c.cog.worst)}–${f3(c.cog.best)}] vs softmax ${f3(c.softmax.mean)} [${f3(c.softmax.worst)}–${f3(c.softmax.best)}]`).join('; ') || 'none'}.${initText}`,
+    evidence: `relative sensitivity at the largest n, trained models, the paper's probe on their own task: ${own.map((c) => `${where(c)} (n = ${c.n}): Cog ${f3(c.cog.mean)} [seeds ${f3(c.cog.worst)}–${f3(c.cog.best)}] vs softmax ${f3(c.softmax.mean)} [${f3(c.softmax.worst)}–${f3(c.softmax.best)}], ` +
+      `Cog ÷ softmax ${f2(c.ratio.estimate)} [${f2(c.ratio.lo)}, ${f2(c.ratio.hi)}] (${c.ratio.n} pairs)`).join('; ') || 'none'}.${initText}`,
     verdict: own.length === 0 ? 'not measured'
       : above.length === own.length ? 'holds'
       : above.length > 0 ? 'partly'
       : below.length > 0 ? 'does not hold' : 'undecided',
-    rule: 'every Cog seed above every softmax seed in every trained comparison → holds; in some → partly; none, and every softmax seed above every Cog seed in some → does not hold; ' +
-      'seed ranges overlapping everywhere → undecided. (The initialisation sweep is shown, not judged: the claim is about trained models.)',
+    rule: 'Cog ÷ softmax relative sensitivity, paired by seed (geometric mean, 95 % t interval): above 1 in every trained comparison → holds; in some → partly; in none, and below 1 in some → does not hold; ' +
+      'the interval including 1 everywhere → undecided. (The initialisation sweep is shown, not judged: the claim is about trained models.)',
   });
 
   // 5. The small LM: an equivalence interval.
