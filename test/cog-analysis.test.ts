@@ -139,6 +139,7 @@ test('collapseCurves: per cell without seed, probe and phase; mean and std of va
   assertClose(cogTrained.value.map((s) => s.mean), [3, 2.5], 'mean values');
   assertClose(cogTrained.relative.map((s) => s.mean), [1, 0.75], 'relative: per seed (0.5 and 1), then the mean');
   assert.equal(cogTrained.relative[1].count, 2);
+  assert.deepEqual([...cogTrained.relativeBySeed], [[0, [1, 0.5]], [1, [1, 1]]], 'each seed\'s relative values, keyed by seed');
   assertClose([cogTrained.value[1].std], [Math.sqrt(4.5)], 'sample std of 1 and 4');
   const dpaInit = curves.find((c) => c.group.mechanism === 'dot-product' && c.phase === 'init');
   assert.ok(dpaInit);

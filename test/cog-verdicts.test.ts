@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { DeletionPattern, SignedOffsetProfile } from '../lib/experiments/cog-analysis.js';
 import {
-  ATTENTION_ONLY, cogAgainstSoftmax, cogClaims, collapseComparison, collapseComparisonTable, isSignedPositional, lmComparison, overflowCheck, parameterCountsEqual,
+  ATTENTION_ONLY, cogAgainstSoftmax, cogClaims, collapseComparison, collapseComparisonTable, isSignedPositional, lmComparison, lmCorpusFit, overflowCheck, parameterCountsEqual,
   ruleProperties, seedGroup, sweepSummary, type CogClaimsInput, type CollapseComparison,
 } from '../lib/experiments/cog-verdicts.js';
 import type { ResultRecord } from '../lib/experiments/record.js';
@@ -111,6 +111,37 @@ test('lmComparison: bits per character, paired Cog − softmax, the t interval',
   const best = lmComparison([withBest(lmRecord('dot-product', 0, 2.5), 2.0), withBest(lmRecord('cog', 0, 2.6), 1.9)], { loss: 'best' });
   assertClose(best.pairs.map((p) => p.difference), [-0.1], 'best held-out loss, not the final one', 1e-9, 1e-9);
   assert.throws(() => lmComparison([], { loss: 'last' as 'best' }), /loss must be 'final' or 'best'; got "last"/);
+});
+
+/** An LM record with curves: held-out and training bits per character at the given steps. */
+const lmCurves = (mechanism: string, seed: number, heldOut: [number, number][], train: [number, number][]): ResultRecord => ({
+  ...lmRecord(mechanism, seed, heldOut[heldOut.length - 1][1]), steps: heldOut[heldOut.length - 1][0], stopReason: 'plateau',
+  curve: heldOut.map(([step, b]) => ({ step, accuracy: 0.5, evalLoss: b * Math.LN2 })), lossCurve: train.map(([step, b]) => ({ step, loss: b * Math.LN2 })),
+}) as ResultRecord;
+
+test('lmCorpusFit: where held-out loss bottoms out, the rise after it, training loss there, and the larger model against the smaller', () => {
+  const large = [
+    lmCurves('cog', 0, [[100, 3], [200, 2.4], [300, 2.6]], [[90, 3.1], [210, 2.2], [300, 1.8]]),
+    lmCurves('dot-product', 0, [[100, 3], [200, 2.5], [300, 2.45]], [[100, 3], [300, 2]]),
+    lmCurves('cog', 1, [[100, 2.5], [200, 2.7]], [[150, 2.4], [200, 2.3]]),
+  ];
+  const small = [lmCurves('cog', 0, [[100, 2.7]], [[100, 2.6]]), lmCurves('dot-product', 0, [[100, 2.6]], [[100, 2.5]]), lmCurves('cog', 1, [[100, 2.7]], [[100, 2.6]])];
+  const fit = lmCorpusFit(large, small);
+  const cog0 = fit.runs[0];
+  assert.deepEqual([cog0.mechanism, cog0.seed, cog0.steps, cog0.stopReason, cog0.bestStep], ['cog', 0, 300, 'plateau', 200]);
+  assertClose([cog0.bestBits, cog0.finalBits, cog0.trainBitsAtBest, cog0.trainBitsAtEnd], [2.4, 2.6, 2.2, 1.8], 'best, final, training at step 210 (nearest 200), training at the end', 1e-9, 1e-9);
+  assert.deepEqual(fit.runs.map((x) => x.bestStep), [200, 300, 100], 'the lowest held-out loss, wherever it falls');
+  assertClose([fit.bestStep.mean, fit.riseAfterBest.mean], [200, (0.2 + 0 + 0.2) / 3], 'over runs', 1e-9, 1e-9);
+  // Larger − smaller best: −0.3, −0.15, −0.2 → mean −0.65 / 3, sample std over 2 degrees of freedom.
+  const mean = -0.65 / 3;
+  const half = 4.303 * Math.sqrt(((-0.3 - mean) ** 2 + (-0.15 - mean) ** 2 + (-0.2 - mean) ** 2) / 2) / Math.sqrt(3);
+  assert.equal(fit.versusSmaller.pairs, 3);
+  assertClose([fit.versusSmaller.mean, ...fit.versusSmaller.interval], [mean, mean - half, mean + half], 't interval', 1e-9, 1e-9);
+  assert.equal(fit.verdict, 'supports');
+  assert.deepEqual([fit.smallerStillImproving, lmCorpusFit(small, large).smallerStillImproving], [[3, 3], [1, 3]], 'one evaluation each: all at their last; of the larger runs only dot-product seed 0');
+  assert.equal(lmCorpusFit(small, large).verdict, 'too small', 'the same pairs the other way round');
+  assert.equal(lmCorpusFit(large, small.slice(0, 1)).verdict, 'undecided', 'one pair: no interval');
+  assert.throws(() => lmCorpusFit([{ ...large[0], curve: [] } as ResultRecord], small), /record cog-lm\/mechanism=cog,seed=0 has no held-out or training curve/);
 });
 
 test('parameterCountsEqual and isSignedPositional', () => {

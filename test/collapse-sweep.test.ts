@@ -78,7 +78,7 @@ test('collapse figures: one ratio line per depth with its interval; sensitivity 
 test('trainedCollapseFigure: the own-probe curves of one family (and depth), solid trained, dashed at initialisation', () => {
   const s = (mean: number): Summary => ({ mean, std: 0.1, count: 2, best: mean, worst: mean });
   const curve = (mechanism: string, depth: number, probe: string, phase: 'trained' | 'init'): CollapseCurve => ({
-    group: { mechanism, family: 'find-zero', depth }, probe, phase, lengths: [8, 16], value: [s(2), s(1)], relative: [s(1), s(0.5)],
+    group: { mechanism, family: 'find-zero', depth }, probe, phase, lengths: [8, 16], value: [s(2), s(1)], relative: [s(1), s(0.5)], relativeBySeed: new Map([[0, [1, 0.5]]]),
   });
   const curves = [curve('cog', 4, 'find-zero', 'trained'), curve('cog', 4, 'find-zero', 'init'), curve('dot-product', 4, 'find-zero', 'trained'),
     curve('cog', 8, 'find-zero', 'trained'), curve('cog', 4, 'flip-any', 'trained')];

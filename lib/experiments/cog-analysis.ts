@@ -331,6 +331,8 @@ export interface CollapseCurve {
   value: Summary[];
   /** value / value at the first length (the paper's normalisation), per seed, then over seeds. */
   relative: Summary[];
+  /** The relative values of each seed, per length (NaN where a seed lacks a length): for pairing rules by seed. */
+  relativeBySeed: Map<Scalar, number[]>;
 }
 
 /**
@@ -340,17 +342,18 @@ export interface CollapseCurve {
 export function collapseCurves(records: readonly ResultRecord[]): CollapseCurve[] {
   const rows = measureRows(records);
   const coordsOf = new Map(records.map((r) => [`${r.experiment}|${r.key}`, r.coords]));
-  const groups = new Map<string, { group: Record<string, Scalar>; probe: string; phase: 'trained' | 'init'; byN: Map<number, { v: number[]; r: number[] }> }>();
+  const groups = new Map<string, { group: Record<string, Scalar>; probe: string; phase: 'trained' | 'init'; byN: Map<number, { v: number[]; r: number[] }>; bySeed: Map<Scalar, Map<number, number>> }>();
   for (const row of rows) {
-    const group = Object.fromEntries(Object.entries(coordsOf.get(`${row.experiment}|${row.key}`) ?? {}).filter(([k]) => k !== 'seed')) as Record<string, Scalar>;
+    const { seed, ...group } = coordsOf.get(`${row.experiment}|${row.key}`) ?? {};
     const id = JSON.stringify([row.experiment, group, row.family, row.phase]);
     let g = groups.get(id);
-    if (!g) groups.set(id, (g = { group, probe: String(row.family), phase: row.phase as 'trained' | 'init', byN: new Map() }));
+    if (!g) groups.set(id, (g = { group, probe: String(row.family), phase: row.phase as 'trained' | 'init', byN: new Map(), bySeed: new Map() }));
     const n = Number(row.n);
     const cell = g.byN.get(n) ?? { v: [], r: [] };
     cell.v.push(Number(row.value));
     cell.r.push(Number(row.relative));
     g.byN.set(n, cell);
+    g.bySeed.set(seed, (g.bySeed.get(seed) ?? new Map()).set(n, Number(row.relative)));
   }
   return [...groups.values()].map((g) => {
     const lengths = [...g.byN.keys()].sort((a, b) => a - b);
@@ -358,6 +361,7 @@ export function collapseCurves(records: readonly ResultRecord[]): CollapseCurve[
       group: g.group, probe: g.probe, phase: g.phase, lengths,
       value: lengths.map((n) => aggregate((g.byN.get(n) as { v: number[] }).v)),
       relative: lengths.map((n) => aggregate((g.byN.get(n) as { r: number[] }).r)),
+      relativeBySeed: new Map([...g.bySeed].map(([seed, byN]) => [seed, lengths.map((n) => byN.get(n) ?? Number.NaN)])),
     };
   });
 }

@@ -14,6 +14,8 @@
  *   collapseComparison(records)  per trained task (and depth), probe and phase: Cog's and softmax's relative
  *                                sensitivity at the largest n, and their ratio paired by seed (t interval)
  *   lmComparison(records)        bits per character per rule; paired Cog − softmax with a t interval
+ *   lmCorpusFit(larger, smaller) where held-out loss bottoms out and how far it rises; the larger model's best
+ *                                against the smaller's, paired by rule and seed: does the corpus support it?
  *   cogClaims(input)             claim, evidence, verdict and rule for each claim of the paper
  *
  * Verdicts read intervals (95 %): "holds" when the evidence supports the claim, "does not hold" when it
@@ -175,6 +177,9 @@ export function sweepSummary(rows: readonly Row[], axes: readonly string[]): Swe
   }).sort((a, b) => b.solved / b.n - a.solved / a.n || b.mean.estimate - a.mean.estimate);
 }
 
+const f2 = (x: number): string => (Number.isFinite(x) ? x.toFixed(2) : 'n/a');
+const f3 = (x: number): string => (Number.isFinite(x) ? x.toFixed(3) : 'n/a');
+
 // ---------------------------------------------------------------------------------------------
 // Collapse: Cog against softmax at the largest length
 
@@ -207,23 +212,14 @@ export function collapseComparison(records: readonly ResultRecord[]): CollapseCo
   const curves = collapseCurves(records);
   const withoutMechanism = (g: Row): Row => Object.fromEntries(Object.entries(g).filter(([k]) => k !== 'mechanism'));
   const id = (g: Row, probe: string, phase: string): string => JSON.stringify([withoutMechanism(g), probe, phase]);
-  // Per (cell without seed, probe, phase): relative sensitivity at the largest n by seed, for the pairing.
-  const bySeed = new Map<string, Map<Scalar, number>>();
-  for (const r of records) for (const m of r.measures) for (const [phase, curve] of [['trained', m.trained], ['init', m.init]] as const) {
-    if (!curve) continue;
-    const { seed, ...group } = r.coords;
-    const k = JSON.stringify([group, m.family, phase]);
-    if (!bySeed.has(k)) bySeed.set(k, new Map());
-    (bySeed.get(k) as Map<Scalar, number>).set(seed, curve.relative[curve.relative.length - 1]);
-  }
-  const lastBySeed = (c: CollapseCurve): Map<Scalar, number> => bySeed.get(JSON.stringify([c.group, c.probe, c.phase])) ?? new Map();
+  const last = <T>(xs: readonly T[]): T => xs[xs.length - 1];
   const softmaxOf = new Map(curves.filter((c) => c.group.mechanism === 'dot-product').map((c) => [id(c.group, c.probe, c.phase), c]));
   return curves.filter((c) => c.group.mechanism === 'cog' && softmaxOf.has(id(c.group, c.probe, c.phase))).map((cog) => {
     const soft = softmaxOf.get(id(cog.group, cog.probe, cog.phase)) as CollapseCurve;
-    const last = <T>(xs: readonly T[]): T => xs[xs.length - 1];
     const n = last(cog.lengths);
-    const softBySeed = lastBySeed(soft);
-    const logRatios = [...lastBySeed(cog)].filter(([seed]) => softBySeed.has(seed)).map(([seed, c]) => Math.log(c / (softBySeed.get(seed) as number)));
+    // Pair the seeds both rules have, at the largest n.
+    const logRatios = [...cog.relativeBySeed].filter(([seed]) => soft.relativeBySeed.has(seed))
+      .map(([seed, c]) => Math.log(last(c) / last(soft.relativeBySeed.get(seed) as number[])));
     const ratio = logRatioInterval(logRatios);
     return {
       group: withoutMechanism(cog.group), probe: cog.probe, phase: cog.phase, n0: cog.lengths[0], n,
@@ -243,15 +239,13 @@ function logRatioInterval(logRatios: readonly number[]): Interval {
 
 /** collapseComparison as a table: per trained task (and depth), probe and phase, both rules' relative and raw values with their seed ranges, and the paired ratio. */
 export function collapseComparisonTable(comparisons: readonly CollapseComparison[], caption = 'Relative: the value at the largest n divided by the value at the smallest n of the same model (per seed, then the mean). Raw: the metric itself (mean over seeds). Cog ÷ softmax: paired by seed, geometric mean [95 % t interval].'): VerdictTable {
-  const f = (x: number): string => (Number.isFinite(x) ? x.toFixed(3) : 'n/a');
-  const f2 = (x: number): string => (Number.isFinite(x) ? x.toFixed(2) : 'n/a');
-  const range = (x: Summary): string => `${f(x.worst)}–${f(x.best)}`;
-  const meanStd = (x: Summary): string => `${f(x.mean)}${Number.isFinite(x.std) ? ` ± ${f(x.std)}` : ''}`;
+  const range = (x: Summary): string => `${f3(x.worst)}–${f3(x.best)}`;
+  const meanStd = (x: Summary): string => `${f3(x.mean)}${Number.isFinite(x.std) ? ` ± ${f3(x.std)}` : ''}`;
   const depthOf = (c: CollapseComparison): string => (c.group.depth === undefined ? '' : `, ${String(c.group.depth)} layers`);
   return {
     columns: ['trained on', 'probe', 'phase', 'largest n', 'Cog: relative (± std)', 'Cog: seed range', 'softmax: relative (± std)', 'softmax: seed range', 'Cog ÷ softmax, paired [95 %]', 'Cog: raw value', 'softmax: raw value', 'more sensitive'],
     rows: comparisons.map((c) => [`${String(c.group.family)}${depthOf(c)}`, c.probe, c.phase, String(c.n), meanStd(c.cog), range(c.cog),
-      meanStd(c.softmax), range(c.softmax), `${f2(c.ratio.estimate)} [${f2(c.ratio.lo)}, ${f2(c.ratio.hi)}]`, f(c.cogValue), f(c.softmaxValue),
+      meanStd(c.softmax), range(c.softmax), `${f2(c.ratio.estimate)} [${f2(c.ratio.lo)}, ${f2(c.ratio.hi)}]`, f3(c.cogValue), f3(c.softmaxValue),
       c.moreSensitive === 'undecided' ? 'undecided' : c.moreSensitive === 'cog' ? 'Cog' : 'softmax']),
     caption,
   };
@@ -302,6 +296,71 @@ export function lmComparison(records: readonly ResultRecord[], { loss = 'final' 
   const test = pairedTTest(pairs.map((p) => p.difference));
   const half = test.n > 1 ? test.critical * test.std / Math.sqrt(test.n) : Number.NaN;
   return { rules, pairs, test, interval: [test.mean - half, test.mean + half] };
+}
+
+export interface LmFitRun {
+  mechanism: string;
+  seed: Scalar;
+  /** Steps trained and why the run stopped. */
+  steps: number;
+  stopReason: string;
+  /** The evaluation with the lowest held-out loss: its step and bits per character. */
+  bestStep: number;
+  bestBits: number;
+  /** Held-out bits per character at the last evaluation. */
+  finalBits: number;
+  /** Training bits per character (the logged running loss) nearest the best step, and at the end. */
+  trainBitsAtBest: number;
+  trainBitsAtEnd: number;
+}
+
+export interface LmCorpusFit {
+  runs: LmFitRun[];
+  /** Over runs: the step of the lowest held-out loss, and how far held-out bits rose after it (final − best). */
+  bestStep: Summary;
+  riseAfterBest: Summary;
+  /** Larger − smaller model, best held-out bits per character, paired by mechanism and seed (t interval, 95 %). */
+  versusSmaller: { pairs: number; mean: number; interval: [number, number] };
+  /** Smaller-model runs whose lowest held-out loss came at their last evaluation (still improving when stopped), of all. */
+  smallerStillImproving: [number, number];
+  /**
+   * 'supports' when the larger model's best held-out loss is below the smaller model's (interval below 0):
+   * the corpus supports the larger size when training stops at the best step; 'too small' when above 0;
+   * else 'undecided'.
+   */
+  verdict: 'supports' | 'too small' | 'undecided';
+}
+
+/**
+ * Whether the corpus supports a larger language model (issue 17): each run's held-out curve (where it bottoms out,
+ * how far it rises after) beside its training loss, and the larger model's best held-out loss against the smaller
+ * model's, paired by mechanism and seed. Records as for lmComparison (coordinates mechanism, seed).
+ */
+export function lmCorpusFit(larger: readonly ResultRecord[], smaller: readonly ResultRecord[]): LmCorpusFit {
+  const bits = bitsPerCharacter;
+  const runOf = (r: ResultRecord): LmFitRun => {
+    if (!r.curve.length || !r.lossCurve.length) throw new Error(`lmCorpusFit: record ${r.experiment}/${r.key} has no held-out or training curve`);
+    const best = r.curve.reduce((a, p) => (p.evalLoss < a.evalLoss ? p : a));
+    const nearest = r.lossCurve.reduce((a, p) => (Math.abs(p.step - best.step) < Math.abs(a.step - best.step) ? p : a));
+    return {
+      mechanism: String(r.coords.mechanism), seed: r.coords.seed, steps: r.steps, stopReason: r.stopReason,
+      bestStep: best.step, bestBits: bits(best.evalLoss), finalBits: bits(r.curve[r.curve.length - 1].evalLoss),
+      trainBitsAtBest: bits(nearest.loss), trainBitsAtEnd: bits(r.lossCurve[r.lossCurve.length - 1].loss),
+    };
+  };
+  const runs = larger.map(runOf);
+  const smallRuns = smaller.map(runOf);
+  const smallBest = new Map(smallRuns.map((x) => [`${x.mechanism}|${String(x.seed)}`, x.bestBits]));
+  const differences = runs.filter((x) => smallBest.has(`${x.mechanism}|${String(x.seed)}`)).map((x) => x.bestBits - (smallBest.get(`${x.mechanism}|${String(x.seed)}`) as number));
+  const t = pairedTTest(differences);
+  const half = t.n > 1 ? t.critical * t.std / Math.sqrt(t.n) : Number.NaN;
+  const interval: [number, number] = [t.mean - half, t.mean + half];
+  return {
+    runs, bestStep: aggregate(runs.map((x) => x.bestStep)), riseAfterBest: aggregate(runs.map((x) => x.finalBits - x.bestBits)),
+    versusSmaller: { pairs: t.n, mean: t.mean, interval },
+    smallerStillImproving: [smallRuns.filter((x, i) => x.bestStep === smaller[i].curve[smaller[i].curve.length - 1].step).length, smallRuns.length],
+    verdict: interval[1] < 0 ? 'supports' : interval[0] > 0 ? 'too small' : 'undecided',
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -366,7 +425,6 @@ export interface CogClaimsArgs {
   bitsTolerance?: number;
 }
 
-const f3 = (x: number): string => (Number.isFinite(x) ? x.toFixed(3) : 'n/a');
 const pct = (x: number): string => (Number.isFinite(x) ? `${(100 * x).toFixed(1)} %` : 'n/a');
 const signed = (x: number): string => (Number.isFinite(x) ? `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(3)}` : 'n/a');
 const diff = (p: PairedComparison): string => (p.n ? `${signed(p.meanDifference)} [${signed(p.lo)}, ${signed(p.hi)}] (n = ${p.n})` : 'no paired seeds');
@@ -450,7 +508,6 @@ export function cogClaims(input: CogClaimsInput, args: CogClaimsArgs = {}): CogC
   const initText = init ? ` At initialisation (${input.collapseAtInit?.settings.inits} inits, ${init.length} depth × length points): Cog ÷ softmax interval above 1 at ` +
     `${init.filter((x) => x.moreSensitive === 'cog').length}, below 1 at ${init.filter((x) => x.moreSensitive === 'softmax').length}.` : '';
   const where = (c: CollapseComparison): string => Object.entries(c.group).map(([k, v]) => (k === 'family' ? String(v) : `${k} ${v}`)).join(', ');
-  const f2 = (x: number): string => (Number.isFinite(x) ? x.toFixed(2) : 'n/a');
   claims.push({
     id: 'less-collapse', claim: 'Negative weights counter representational collapse: the last state stays more sensitive to one token as the sequence grows',
     evidence: `relative sensitivity at the largest n, trained models, the paper's probe on their own task: ${own.map((c) => `${where(c)} (n = ${c.n}): Cog ${f3(c.cog.mean)} [seeds ${f3(c.cog.worst)}–${f3(c.cog.best)}] vs softmax ${f3(c.softmax.mean)} [${f3(c.softmax.worst)}–${f3(c.softmax.best)}], ` +

@@ -222,9 +222,9 @@ function collapseDeepGrid(scale: Scale): GridDef {
  * (no gain above 0.002 over 12 evaluations = 3 000 steps) within 10× cog-lm's steps (20 000). The corpus
  * holds ≈ 345 k training characters, one epoch ≈ 337 steps of 32 × 32: the model can overfit long before
  * 20 000 steps, which is what the plateau stop and the train / held-out curves (the records' loss curves)
- * show; compare on the best held-out loss. Measured under load ≈ 3.5 (graph engine, one TensorFlow
- * thread): 194 ms per step (155 ms CPU) against cog-lm's 41 → at most 10 × 20 000 × 0.155 s ≈ 8.6
- * CPU-hours; a plateau near 5 000 steps makes it ≈ 2 CPU-hours.
+ * show; compare on the best held-out loss. Measured (graph engine, one TensorFlow thread per worker, two
+ * workers on two cores): ≈ 100 ms per step with AVX-512, ≈ 210 ms without (AVX2); every full run so far
+ * stopped on the plateau at 9 250–12 250 steps, so a pair of cells takes ≈ 20 min (AVX-512) to ≈ 45 min.
  */
 function lmLargeGrid(scale: Scale): GridDef {
   return lmGridOf(scale, {
