@@ -212,6 +212,10 @@ test('cogClaims: every claim holds on winning evidence; each rule turns to partl
   assert.equal(verdicts({ ...w, lm: lm([2.1, 2.2, 2.3]) })['lm-on-par'], 'does not hold');
   assert.equal(verdicts({ ...w, lm: lm([2.1, 2.0, 2.25]) })['lm-on-par'], 'undecided');
   assert.equal(verdicts({ ...w, lm: lm([1.9, 2.0, 2.1]) })['lm-on-par'], 'holds', 'Cog better by 0.1 on every seed');
+  // Cog − softmax −0.03, −0.025, −0.005: t interval ≈ [−0.053, +0.013] spans "beats" and "matches" — either way the claim holds.
+  assert.equal(verdicts({ ...w, lm: lm([1.97, 2.075, 2.195]) })['lm-on-par'], 'holds', 'upper end within +0.02');
+  // +0.03, +0.035, +0.055: ≈ [+0.007, +0.073]: worse, but perhaps within the margin.
+  assert.equal(verdicts({ ...w, lm: lm([2.03, 2.135, 2.255]) })['lm-on-par'], 'undecided', 'lower end inside the margin');
   assert.equal(verdicts({ ...w, lm: lm([2.0]) })['lm-on-par'], 'not measured');
   assert.match(cogClaims({ ...w, lmName: 'cog-lm-large, best held-out loss' }).find((c) => c.id === 'lm-on-par')?.evidence ?? '', /^cog-lm-large, best held-out loss: bits\/char softmax/);
 });

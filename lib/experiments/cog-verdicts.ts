@@ -421,7 +421,7 @@ export interface CogClaimsInput {
 export interface CogClaimsArgs {
   /** A paired accuracy difference counts beyond ± this. Default 0.02. */
   tolerance?: number;
-  /** "On par" in the language model: the paired interval within ± this many bits per character. Default 0.02. */
+  /** "Matches" in the language model: within ± this many bits per character (so "matches or beats": the paired interval's upper end ≤ +this). Default 0.02. */
   bitsTolerance?: number;
 }
 
@@ -528,11 +528,12 @@ export function cogClaims(input: CogClaimsInput, args: CogClaimsArgs = {}): CogC
     id: 'lm-on-par', claim: 'A language model with Cog attention (softmax in the first and last layer) matches or beats softmax',
     evidence: `${input.lmName ? `${input.lmName}: ` : ''}bits/char softmax ${f3(lmOf('dot-product')?.bitsPerChar.mean ?? Number.NaN)}, Cog ${f3(lmOf('cog')?.bitsPerChar.mean ?? Number.NaN)}; ` +
       `paired Cog − softmax ${signed(lm.test.mean)} [${signed(lo)}, ${signed(hi)}] bits (t interval, ${lm.test.n} seeds; Cog worse in ${lm.pairs.filter((p) => p.difference > 0).length}).`,
+    // "Matches or beats" is a one-sided claim: every value below +tol is either a match (within ±tol) or a win.
     verdict: lm.test.n < 2 ? 'not measured'
-      : hi < 0 ? 'holds'
-      : lo >= -bitsTol && hi <= bitsTol ? 'holds'
-      : lo > 0 ? 'does not hold' : 'undecided',
-    rule: `interval below 0 (Cog beats) or within ±${bitsTol} bits (matches) → holds; entirely above 0 (Cog worse) → does not hold; otherwise undecided.`,
+      : hi <= bitsTol ? 'holds'
+      : lo > bitsTol ? 'does not hold' : 'undecided',
+    rule: `interval's upper end ≤ +${bitsTol} bits (Cog at most ${bitsTol} bits worse: it matches, within ±${bitsTol}, or beats) → holds; ` +
+      `lower end above +${bitsTol} (Cog worse by more than that) → does not hold; otherwise undecided.`,
   });
 
   claims.push({
