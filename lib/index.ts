@@ -73,7 +73,7 @@ export * from './experiments/statistics.js';
 export * from './plots/ladder.js';
 export * from './plots/lm.js';
 // ts analysis (notebook 02: model summaries, IARC copy sources, attention on them, cisformer position similarity)
-export { TS_ABLATION_ARCHITECTURES, TS_BUDGET_FACTOR, TS_BUDGET_MODELS, TS_BEST_KEPT_SEED, TS_CONVERGENCE_READINGS, TS_READINGS } from './experiments/ts.js';
+export { TS_ABLATION_ARCHITECTURES, TS_BUDGET_FACTOR, TS_BUDGET_MODELS, TS_BEST_KEPT_SEED, TS_CONVERGENCE_READINGS, TS_GROUP_STEPS, TS_READINGS } from './experiments/ts.js';
 export * from './experiments/ts-analysis.js';
 export * from './experiments/ts-verdicts.js';
 export * from './experiments/ts-report.js';

@@ -14,7 +14,7 @@ import {
 import { expandGrid } from '../lib/experiments/grid.js';
 import { getExperiment } from '../lib/experiments/registry.js';
 import { readRecord, recordPath, resultDir, defaultDataDir } from '../lib/experiments/store.js';
-import { TS_BUDGET_FACTOR, TS_BEST_KEPT_SEED, TS_CONVERGENCE_READINGS, TS_READINGS } from '../lib/experiments/ts.js';
+import { TS_BUDGET_FACTOR, TS_BEST_KEPT_SEED, TS_CONVERGENCE_READINGS, TS_GROUP_STEPS, TS_READINGS } from '../lib/experiments/ts.js';
 import { initBackend } from '../lib/backend.js';
 import { disposeParams, initParams } from '../lib/models/params.js';
 import { Transformer } from '../lib/models/transformer.js';
@@ -291,6 +291,15 @@ test("ts-convergence: ts-models' eight models under today's reading and the no-p
   }
   assert.deepEqual(TS_CONVERGENCE_READINGS, ['today', 'no-positions']);
   for (const c of expandGrid(getExperiment('ts-convergence'), 'smoke')) new IarcTask(c.spec.task as ConstructorParameters<typeof IarcTask>[0]);
+  // The group's budget: 40 000 steps at full, the same ≈ 3.3× the grid's steps at every scale.
+  assert.equal(TS_GROUP_STEPS.full, 40_000);
+  for (const scale of ['smoke', 'quick', 'full'] as const) {
+    const ratio = TS_GROUP_STEPS[scale] / Number(expandGrid(getExperiment('ts-convergence'), scale)[0].spec.trainer.steps);
+    assert.ok(ratio > 3.3 && ratio < 3.4, `${scale}: ${ratio}`);
+  }
+  const only = expandGrid(getExperiment('ts-convergence'), 'full', { steps: TS_GROUP_STEPS.full, noPlateau: true, only: { reading: ['no-positions'] } });
+  assert.deepEqual([only.length, [...new Set(only.map((c) => c.spec.trainer.steps))]], [10, [40_000]], 'the no-positions transformers, five seeds each');
+  assert.ok(only.every((c) => c.spec.trainer.plateau === undefined), 'every step, as the group trains');
 });
 
 test('cisWeightAnalysis: an update shared by every position has similarity 1; untrained weights are their own initialisation; no leak', async () => {

@@ -135,6 +135,9 @@ test('convergenceComparison / convergenceReport: both budgets per model under a 
   assert.deepEqual(c.models.map((m) => m.name), ['transformer (DPA)', 'cisformer (Cog)'], "no-positions' own transformer, today's cisformer");
   assertClose([c.models[0].long.mean.estimate, c.models[0].short?.mean.estimate ?? Number.NaN, c.models[0].long.best.estimate], [0.65, 0.525, 0.7], 'no-positions transformer');
   assert.equal(c.models[1].short, undefined, 'not in the short grid');
+  assertClose([c.models[0].pairedChange?.meanDifference ?? Number.NaN], [(0.6 - 0.5 + 0.7 - 0.55) / 2], 'long − short, paired by seed', 1e-9, 1e-9);
+  assert.equal(c.models[0].pairedChange?.n, 2);
+  assert.equal(c.models[1].pairedChange, undefined, 'nothing to pair with');
   assert.deepEqual(c.models[0].stops, [{ seed: 0, steps: 12000, stopReason: 'steps', bestStep: 11800 }, { seed: 1, steps: 12000, stopReason: 'steps', bestStep: 11800 }]);
   const today = convergenceComparison(long, short, 'today');
   const { table, figure } = convergenceReport(today, [

@@ -34,6 +34,7 @@ import { expandGrid } from './grid.js';
 import type { ResultRecord } from './record.js';
 import { getExperiment } from './registry.js';
 import { loadKeptModel, type Summary } from './results.js';
+import { pairedComparison, type PairedComparison } from './statistics.js';
 import { modelPath } from './store.js';
 import { meanCurve, summariseModels, tsModelName, type MeanCurve, type ModelSummary } from './ts-analysis.js';
 import { rowsOfReading, tsModelStats, type TsModelStats, type TsVerdictArgs } from './ts-verdicts.js';
@@ -289,6 +290,8 @@ export interface ConvergenceModel {
   short?: TsModelStats;
   /** Per seed: steps trained, why the run ended, and the step of its best evaluation. */
   stops: { seed: number; steps: number; stopReason: string; bestStep: number }[];
+  /** Long − short final accuracy, paired by the seeds both budgets have (bootstrap interval); undefined without short runs. */
+  pairedChange?: PairedComparison;
 }
 
 export interface ConvergenceComparison {
@@ -310,13 +313,17 @@ export function convergenceComparison(longRows: readonly Row[], shortRows: reado
   const long = rowsOfReading(longRows, reading);
   const short = rowsOfReading(shortRows, reading);
   const shortStats = tsModelStats(short, args);
-  const models = tsModelStats(long, args).map((m) => ({
-    name: m.name, architecture: m.architecture, mechanism: m.mechanism, long: m,
-    short: shortStats.find((s) => s.name === m.name),
-    stops: long.filter((r) => r.architecture === m.architecture && r.mechanism === m.mechanism)
-      .map((r) => ({ seed: Number(r.seed), steps: Number(r.steps), stopReason: String(r.stopReason), bestStep: Number(r.bestStep) }))
-      .sort((a, b) => a.seed - b.seed),
-  }));
+  const models = tsModelStats(long, args).map((m): ConvergenceModel => {
+    const shortOf = shortStats.find((s) => s.name === m.name);
+    const pairs = shortOf ? [...m.bySeed].filter(([seed]) => shortOf.bySeed.has(seed)).map(([seed, a]) => [a, shortOf.bySeed.get(seed) as number] as [number, number]) : [];
+    return {
+      name: m.name, architecture: m.architecture, mechanism: m.mechanism, long: m, short: shortOf,
+      pairedChange: shortOf && pairs.length ? pairedComparison(pairs) : undefined,
+      stops: long.filter((r) => r.architecture === m.architecture && r.mechanism === m.mechanism)
+        .map((r) => ({ seed: Number(r.seed), steps: Number(r.steps), stopReason: String(r.stopReason), bestStep: Number(r.bestStep) }))
+        .sort((a, b) => a.seed - b.seed),
+    };
+  });
   const maxOf = (rows: readonly Row[], col: string): number => (rows.length ? Math.max(...rows.map((r) => Number(r[col]))) : Number.NaN);
   return { reading, models, steps: { long: maxOf(long, 'maxSteps'), short: maxOf(short, 'maxSteps') } };
 }

@@ -281,6 +281,19 @@ const TS_CONVERGENCE: Record<Scale, { steps: number; evalEvery: number; plateau:
 export const TS_CONVERGENCE_READINGS = Object.freeze(['today', 'no-positions'] as const);
 
 /**
+ * The group's budget, 40 000 steps (full), for the no-positions transformers of ts-convergence — the one
+ * reading under which the transformer fails, whose 12 000-step runs ended at the step limit still gaining.
+ * As the group trains, every step, no plateau stop: `npx ea run ts-convergence --scale full --steps 40000
+ * --no-plateau --only reading=no-positions` (records under full-steps40000-noplateau/). With the plateau
+ * stop kept (full-steps40000/) a run can stop while the cosine decay, now stretched over 40 000 steps, still
+ * holds the learning rate high (the first four stopped at 14 400–30 400 steps, two below and two above their
+ * 12 000-step runs) — notebook 02 shows both. Smoke and quick keep the same ≈ 3.3× ratio to their grid's
+ * steps. Measured (graph engine, one cell per worker, two workers, AVX2): ≈ 26–40 ms per step, ≈ 18–27 min
+ * per 40 000-step cell.
+ */
+export const TS_GROUP_STEPS: Readonly<Record<Scale, number>> = Object.freeze({ smoke: 20, quick: 2000, full: 40_000 });
+
+/**
  * ts-convergence: ts-models' eight models under today's reading and the no-positions transformers, to
  * the plateau. Budget (full, from ts-readings' ms/step under load ≈ 4 with two workers): per seed
  * ≈ 250 ms for the ten models per step → ≤ 12 000 steps × 5 seeds ≈ 4.2 CPU-hours (≈ 2.1 h with two
