@@ -166,11 +166,12 @@ test('pairedTTest: t statistic, degrees of freedom, 5 % critical value', () => {
   assert.equal(r.degreesOfFreedom, 2);
   assert.equal(r.critical, 4.303);
   assert.equal(r.significant, false);
+  assertClose(r.interval, [mean - 4.303 * std / Math.sqrt(3), mean + 4.303 * std / Math.sqrt(3)], '95 % t interval', 1e-9, 1e-12);
   assert.equal(pairedTTest([1, 1.1, 0.9, 1.05]).significant, true, 'consistently positive differences');
   assert.equal(pairedTTest([-1, -1.1, -0.9, -1.05]).significant, true, 'two-sided');
   assert.equal(pairedTTest(Array.from({ length: 40 }, (_, i) => (i % 2 ? 1 : -1))).critical, 1.96, 'large n: normal');
   const one = pairedTTest([0.5]);
-  assert.ok(Number.isNaN(one.t) && !one.significant, 'one pair: no test');
+  assert.ok(Number.isNaN(one.t) && !one.significant && one.interval.every(Number.isNaN), 'one pair: no test, no interval');
 });
 
 test('cog-*-attention-only: the feed-forward twins without the feed-forward block, everything else equal; seed-0 models kept', () => {

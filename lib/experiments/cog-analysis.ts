@@ -416,6 +416,8 @@ export interface PairedTTest {
   critical: number;
   /** |t| > critical: the mean difference is not zero at the 5 % level (two-sided). */
   significant: boolean;
+  /** The 95 % t interval of the mean difference, mean ± critical·std/√n; NaN bounds with fewer than 2 pairs. */
+  interval: [number, number];
 }
 
 /** Paired t-test of differences against 0 (e.g. `pairedDifferences(...).map((d) => d.difference)`). */
@@ -425,5 +427,6 @@ export function pairedTTest(differences: readonly number[]): PairedTTest {
   const df = n - 1;
   const t = n > 1 ? a.mean / (a.std / Math.sqrt(n)) : Number.NaN;
   const critical = df >= 1 ? (T_CRITICAL_95[df - 1] ?? 1.96) : Number.NaN;
-  return { n, mean: a.mean, std: a.std, t, degreesOfFreedom: df, critical, significant: Number.isFinite(t) && Math.abs(t) > critical };
+  const half = n > 1 ? critical * a.std / Math.sqrt(n) : Number.NaN;
+  return { n, mean: a.mean, std: a.std, t, degreesOfFreedom: df, critical, significant: Number.isFinite(t) && Math.abs(t) > critical, interval: [a.mean - half, a.mean + half] };
 }

@@ -233,8 +233,7 @@ export function collapseComparison(records: readonly ResultRecord[]): CollapseCo
 function logRatioInterval(logRatios: readonly number[]): Interval {
   const finite = logRatios.filter(Number.isFinite);
   const t = pairedTTest(finite);
-  const half = t.critical * t.std / Math.sqrt(t.n);
-  return { estimate: Math.exp(t.mean), lo: Math.exp(t.mean - half), hi: Math.exp(t.mean + half), n: t.n };
+  return { estimate: Math.exp(t.mean), lo: Math.exp(t.interval[0]), hi: Math.exp(t.interval[1]), n: t.n };
 }
 
 /** collapseComparison as a table: per trained task (and depth), probe and phase, both rules' relative and raw values with their seed ranges, and the paired ratio. */
@@ -294,8 +293,7 @@ export function lmComparison(records: readonly ResultRecord[], { loss = 'final' 
   });
   const pairs = pairedDifferences(rows, { column: 'mechanism', a: 'dot-product', b: 'cog', metric: 'bpc', pairBy: 'seed' });
   const test = pairedTTest(pairs.map((p) => p.difference));
-  const half = test.n > 1 ? test.critical * test.std / Math.sqrt(test.n) : Number.NaN;
-  return { rules, pairs, test, interval: [test.mean - half, test.mean + half] };
+  return { rules, pairs, test, interval: test.interval };
 }
 
 export interface LmFitRun {
@@ -353,8 +351,7 @@ export function lmCorpusFit(larger: readonly ResultRecord[], smaller: readonly R
   const smallBest = new Map(smallRuns.map((x) => [`${x.mechanism}|${String(x.seed)}`, x.bestBits]));
   const differences = runs.filter((x) => smallBest.has(`${x.mechanism}|${String(x.seed)}`)).map((x) => x.bestBits - (smallBest.get(`${x.mechanism}|${String(x.seed)}`) as number));
   const t = pairedTTest(differences);
-  const half = t.n > 1 ? t.critical * t.std / Math.sqrt(t.n) : Number.NaN;
-  const interval: [number, number] = [t.mean - half, t.mean + half];
+  const interval = t.interval;
   return {
     runs, bestStep: aggregate(runs.map((x) => x.bestStep)), riseAfterBest: aggregate(runs.map((x) => x.finalBits - x.bestBits)),
     versusSmaller: { pairs: t.n, mean: t.mean, interval },

@@ -223,8 +223,8 @@ function collapseDeepGrid(scale: Scale): GridDef {
  * holds ≈ 345 k training characters, one epoch ≈ 337 steps of 32 × 32: the model can overfit long before
  * 20 000 steps, which is what the plateau stop and the train / held-out curves (the records' loss curves)
  * show; compare on the best held-out loss. Measured (graph engine, one TensorFlow thread per worker, two
- * workers on two cores): ≈ 100 ms per step with AVX-512, ≈ 210 ms without (AVX2); every full run so far
- * stopped on the plateau at 9 250–12 250 steps, so a pair of cells takes ≈ 20 min (AVX-512) to ≈ 45 min.
+ * workers on two cores): ≈ 100 ms per step with AVX-512, ≈ 230 ms without (AVX2); every full run stopped
+ * on the plateau at 9 250–12 250 steps, so a pair of cells takes ≈ 20 min (AVX-512) to ≈ 40 min (AVX2).
  */
 function lmLargeGrid(scale: Scale): GridDef {
   return lmGridOf(scale, {
