@@ -12,7 +12,7 @@
  *
  * `run` and `reproduce` with more than one worker (the default on a multi-core machine) start the same
  * command in worker processes, one share of the cells each, and show their progress as one
- * (lib/experiments/pool.ts).
+ * (lib/lab/pool.ts).
  *
  * Exit codes: 0 done, 1 some cells failed (or a worker process died), 2 bad usage (unknown command,
  * experiment or option), 75 stopped by --stop-after (EX_TEMPFAIL: run it again to continue), 130
@@ -29,15 +29,15 @@ import { BENCH_HELP, runBenchCommand } from './bench/command.js';
 import { benchConfigs } from './bench/configs.js';
 import { availableCores, recommendedParallelism } from './bench/workers.js';
 import { MODEL_KINDS } from './models/registry.js';
-import { expandGrid, parseOnly, parseShard } from './experiments/grid.js';
-import { attachToParent, fromWire, isPoolWorker, runWorkerPool, workerEventSink, workerShard, type Shard, type WorkerExit } from './experiments/pool.js';
-import { formatEta, progressReporter } from './experiments/progress.js';
-import { EXPERIMENTS, experimentsOf, getExperiment } from './experiments/registry.js';
-import { planRun, runExperiment, STOP_REASONS, type RunEvent, type RunOptions, type RunSummary } from './experiments/runner.js';
-import { ENGINES, type Engine, type StopReason } from './train/trainer.js';
-import { defaultDataDir, type ResultProblem } from './experiments/store.js';
-import { EXPERIMENT_TASK_KINDS } from './experiments/tasks.js';
-import { PAPERS, SCALES, type Cell, type Experiment, type Scale } from './experiments/types.js';
+import { expandGrid, parseOnly, parseShard } from './lab/grid.js';
+import { attachToParent, fromWire, isPoolWorker, runWorkerPool, workerEventSink, workerShard, type Shard, type WorkerExit } from './lab/pool.js';
+import { formatEta, progressReporter } from './lab/progress.js';
+import { EXPERIMENTS, experimentsOf, getExperiment } from './papers/registry.js';
+import { planRun, runExperiment, STOP_REASONS, type RunEvent, type RunOptions, type RunSummary } from './lab/runner.js';
+import { ENGINES, type Engine, type StopReason } from './train/types.js';
+import { defaultDataDir, type ResultProblem } from './lab/store.js';
+import { EXPERIMENT_TASK_KINDS } from './lab/tasks.js';
+import { PAPERS, SCALES, type Cell, type Experiment, type Scale } from './lab/types.js';
 
 /** Where the command writes (injectable for tests). */
 export interface CliIO {

@@ -11,8 +11,8 @@
  * CURVE_POINTS) count, since W is a number of evaluations.
  */
 import { parseArgs } from 'node:util';
-import { loadResults } from '../lib/experiments/results.js';
-import { defaultDataDir } from '../lib/experiments/store.js';
+import { loadResults } from '../lib/lab/results.js';
+import { defaultDataDir } from '../lib/lab/store.js';
 import { plateauIndex, resolvePlateauArgs } from '../lib/train/plateau.js';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';

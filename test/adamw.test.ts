@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../lib/backend.js';
 import { AdamW, type AdamWArgs } from '../lib/train/adamw.js';
-import { Rng } from '../lib/train/rng.js';
+import { Rng } from '../lib/util/rng.js';
 import { assertClose, testBackends, values } from './helpers.js';
 
 const backends = await testBackends();

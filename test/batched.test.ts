@@ -22,10 +22,11 @@ import { createModel, type ModelSpec } from '../lib/models/registry.js';
 import { trainBatched, trainSeeds, type Replica } from '../lib/train/batched.js';
 import { checkBatch, ToySource, type BatchData, type DataSource } from '../lib/train/data.js';
 import { StackedTrainer } from '../lib/train/engine.js';
-import { batchedMatMul, rowContraction } from '../lib/models/stacked.js';
-import { train, type TrainerArgs, type TrainResult } from '../lib/train/trainer.js';
+import { batchedMatMul, rowContraction } from '../lib/models/stacked/ops.js';
+import { train } from '../lib/train/trainer.js';
 import { readFileSync } from 'node:fs';
 import { testBackends, values } from './helpers.js';
+import { type TrainerArgs, type TrainResult } from '../lib/train/types.js';
 
 const backends = await testBackends();
 const dir = mkdtempSync(join(tmpdir(), 'ea-batched-'));

@@ -15,8 +15,9 @@ import { disposeParams } from '../lib/models/params.js';
 import { Transformer, type TransformerArgs } from '../lib/models/transformer.js';
 import { checkpointOptimizerState, checkpointParams, readCheckpoint } from '../lib/train/checkpoint.js';
 import { ToySource } from '../lib/train/data.js';
-import { train, type TrainerArgs, type TrainResult } from '../lib/train/trainer.js';
+import { train } from '../lib/train/trainer.js';
 import { testBackends, values } from './helpers.js';
+import { type TrainerArgs, type TrainResult } from '../lib/train/types.js';
 
 const backends = await testBackends();
 const dir = mkdtempSync(join(tmpdir(), 'ea-checkpoint-'));

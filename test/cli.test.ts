@@ -18,12 +18,12 @@ import { BENCH_CONFIGS } from '../lib/bench/configs.js';
 import { availableCores } from '../lib/bench/workers.js';
 import { BENCH_HELP } from '../lib/bench/command.js';
 import { main, parseDuration } from '../lib/cli.js';
-import { expandGrid } from '../lib/experiments/grid.js';
-import { EXPERIMENT_NAMES, experimentsOf } from '../lib/experiments/registry.js';
-import type { ResultRecord } from '../lib/experiments/record.js';
-import { loadExperimentResults, loadResults } from '../lib/experiments/results.js';
-import { defaultDataDir, readResults } from '../lib/experiments/store.js';
-import { PAPERS } from '../lib/experiments/types.js';
+import { expandGrid } from '../lib/lab/grid.js';
+import { EXPERIMENT_NAMES, experimentsOf } from '../lib/papers/registry.js';
+import type { ResultRecord } from '../lib/lab/record.js';
+import { loadExperimentResults, loadResults } from '../lib/lab/results.js';
+import { defaultDataDir, readResults } from '../lib/lab/store.js';
+import { PAPERS } from '../lib/lab/types.js';
 import { testBackends } from './helpers.js';
 
 const backend = (await testBackends())[0];

@@ -10,10 +10,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import {
   bitsPerCharacter, collapseCurves, deleteQueryRows, keptHead, pairedTTest, deletionPattern, naiveCogRow, pairedDifferences, ruleWeights, rowWeights,
   signedAttentionGridFigure, signedOffsetProfile, weightRowStats, type AttentionWeights,
-} from '../lib/experiments/cog-analysis.js';
-import { expandGrid } from '../lib/experiments/grid.js';
-import type { ResultRecord } from '../lib/experiments/record.js';
-import { getExperiment } from '../lib/experiments/registry.js';
+} from '../lib/papers/cog/analysis.js';
+import { expandGrid } from '../lib/lab/grid.js';
+import type { ResultRecord } from '../lib/lab/record.js';
+import { getExperiment } from '../lib/papers/registry.js';
 import { createModel } from '../lib/models/registry.js';
 import { assertClose, testBackends } from './helpers.js';
 
@@ -228,9 +228,9 @@ test('cog-signed-sweep, cog-collapse-deep and cog-lm-large: the cells their issu
 
 test('keptHead: a kept model\'s layer-0 attention on its first evaluation batch (as attentionWeights gives it); null without a model; no leak', async () => {
   const { join } = await import('node:path');
-  const { defaultDataDir } = await import('../lib/experiments/store.js');
-  const { loadKeptModel } = await import('../lib/experiments/results.js');
-  const { attentionWeights } = await import('../lib/experiments/ts-analysis.js');
+  const { defaultDataDir } = await import('../lib/lab/store.js');
+  const { loadKeptModel } = await import('../lib/lab/results.js');
+  const { attentionWeights } = await import('../lib/papers/ts/analysis.js');
   const { disposeParams } = await import('../lib/models/params.js');
   await testBackends();
   const dir = join(defaultDataDir(), 'cog', 'cog-delete', 'full');

@@ -7,13 +7,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
-import { headSolution, signedHeadState, signFlipSlope, sweepStarts, trainSignedHead } from '../lib/experiments/cog-signed-head.js';
-import { expandGrid } from '../lib/experiments/grid.js';
-import { getExperiment } from '../lib/experiments/registry.js';
-import type { CellSpec } from '../lib/experiments/types.js';
+import { headSolution, signedHeadState, signFlipSlope, sweepStarts, trainSignedHead } from '../lib/papers/cog/signed-head.js';
+import { expandGrid } from '../lib/lab/grid.js';
+import { getExperiment } from '../lib/papers/registry.js';
+import type { CellSpec } from '../lib/lab/types.js';
 import { disposeParams, initParams } from '../lib/models/params.js';
 import { createModel, type ModelSpec } from '../lib/models/registry.js';
-import { createTaskSource } from '../lib/experiments/tasks.js';
+import { createTaskSource } from '../lib/lab/tasks.js';
 import { assertClose, testBackends } from './helpers.js';
 
 await testBackends();

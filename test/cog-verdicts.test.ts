@@ -5,12 +5,12 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { DeletionPattern, SignedOffsetProfile } from '../lib/experiments/cog-analysis.js';
+import type { DeletionPattern, SignedOffsetProfile } from '../lib/papers/cog/analysis.js';
 import {
   ATTENTION_ONLY, cogAgainstSoftmax, cogClaims, collapseComparison, collapseComparisonTable, isSignedPositional, lmComparison, lmCorpusFit, overflowCheck, parameterCountsEqual,
   ruleProperties, seedGroup, sweepSummary, type CogClaimsInput, type CollapseComparison,
-} from '../lib/experiments/cog-verdicts.js';
-import type { ResultRecord } from '../lib/experiments/record.js';
+} from '../lib/papers/cog/verdicts.js';
+import type { ResultRecord } from '../lib/lab/record.js';
 import { assertClose, testBackends } from './helpers.js';
 
 await testBackends(); // the rules run as tfjs ops; any backend gives the same weights within float32

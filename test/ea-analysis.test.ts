@@ -10,8 +10,8 @@ import { causalMask } from '../lib/attention/rule.js';
 import {
   angleHistogram, attendedAngleSummary, attentionMap, offsetProfile, gridCompleteness, queryKeyGeometry, runTiming,
   type QueryKeyGeometry,
-} from '../lib/experiments/ea-analysis.js';
-import type { ResultRecord } from '../lib/experiments/record.js';
+} from '../lib/papers/ea/analysis.js';
+import type { ResultRecord } from '../lib/lab/record.js';
 import { disposeParams, initParams } from '../lib/models/params.js';
 import { Transformer } from '../lib/models/transformer.js';
 import { assertClose, testBackends } from './helpers.js';

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { initBackend } from '../lib/backend.js';
-import { mechanismCost } from '../lib/experiments/ea-cost.js';
+import { mechanismCost } from '../lib/papers/ea/cost.js';
 import { testBackends } from './helpers.js';
 
 const [backend] = await testBackends();

@@ -8,9 +8,9 @@ import { test } from 'node:test';
 import {
   claimsTable, compareMechanisms, comparisonTable, eaClaims, frontierEstimate, frontierTable, plateauAudit, plateauFollowUp, replacePlateauStops, rungRules, stepsToPerfectRatio,
   verdictChanges, type Claim,
-} from '../lib/experiments/ea-verdicts.js';
-import { solvedShareFigure } from '../lib/plots/ladder.js';
-import type { ResultRecord } from '../lib/experiments/record.js';
+} from '../lib/papers/ea/verdicts.js';
+import { solvedShareFigure } from '../lib/papers/ea/figures.js';
+import type { ResultRecord } from '../lib/lab/record.js';
 
 type Row = Record<string, string | number>;
 const DPA = 'dot-product';

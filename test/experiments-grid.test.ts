@@ -4,11 +4,11 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { budgetLabel, configHash, expandGrid, parseOnly, parseShard, stableJson } from '../lib/experiments/grid.js';
-import { formatEta, progressReporter } from '../lib/experiments/progress.js';
-import { compactLossCurve, decodeRecord, thin, type ResultRecord } from '../lib/experiments/record.js';
-import { toyExperiment } from '../lib/experiments/toy.js';
-import type { CellSpec, Experiment, GridDef } from '../lib/experiments/types.js';
+import { budgetLabel, configHash, expandGrid, parseOnly, parseShard, stableJson } from '../lib/lab/grid.js';
+import { formatEta, progressReporter } from '../lib/lab/progress.js';
+import { compactLossCurve, decodeRecord, thin, type ResultRecord } from '../lib/lab/record.js';
+import { toyExperiment } from '../lib/lab/toy.js';
+import type { CellSpec, Experiment, GridDef } from '../lib/lab/types.js';
 
 function grid(axes: GridDef['axes'], extra: Partial<GridDef> = {}): Experiment {
   const def: GridDef = {

@@ -14,17 +14,17 @@ import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../lib/backend.js';
-import { expandGrid } from '../lib/experiments/grid.js';
-import type { ResultRecord } from '../lib/experiments/record.js';
-import { aggregate, curvesFrame, frameRows, loadDanfo, loadKeptModel, loadResults, resultsFrame, summarise } from '../lib/experiments/results.js';
+import { expandGrid } from '../lib/lab/grid.js';
+import type { ResultRecord } from '../lib/lab/record.js';
+import { aggregate, curvesFrame, frameRows, loadDanfo, loadKeptModel, loadResults, resultsFrame, summarise } from '../lib/lab/results.js';
 import { disposeParams } from '../lib/models/params.js';
 import { readCheckpoint } from '../lib/train/checkpoint.js';
 import { evaluate } from '../lib/train/trainer.js';
 import { recommendedParallelism } from '../lib/bench/workers.js';
-import { runWorkerPool, workerEnv, workerShard, type WireEvent } from '../lib/experiments/pool.js';
-import { runExperiment, runGroup, seedGroups, type CellOutcome, type RunEvent } from '../lib/experiments/runner.js';
-import { readResults, resultDir } from '../lib/experiments/store.js';
-import { toyExperiment } from '../lib/experiments/toy.js';
+import { runWorkerPool, workerEnv, workerShard, type WireEvent } from '../lib/lab/pool.js';
+import { runExperiment, runGroup, seedGroups, type CellOutcome, type RunEvent } from '../lib/lab/runner.js';
+import { readResults, resultDir } from '../lib/lab/store.js';
+import { toyExperiment } from '../lib/lab/toy.js';
 import { testBackends } from './helpers.js';
 
 const backends = await testBackends();
@@ -60,7 +60,7 @@ test('danfojs still loads where tfjs-node cannot (the pure-JS tfjs stands in)', 
     "Module._load = function (request, ...rest) { if (request === '@tensorflow/tfjs-node') throw new Error('binding missing (simulated)'); return load.call(this, request, ...rest); };",
   ].join('\n'));
   const script = join(root, 'danfo.mjs');
-  const results = JSON.stringify(fileURLToPath(new URL('../lib/experiments/results.ts', import.meta.url)));
+  const results = JSON.stringify(fileURLToPath(new URL('../lib/lab/results.ts', import.meta.url)));
   writeFileSync(script, [
     `const { loadDanfo, resultsFrame } = await import(${results});`,
     'const dfd = loadDanfo();',
@@ -277,7 +277,7 @@ test('worker processes: one TensorFlow thread each unless set; a stop reaches wo
   assert.equal(workerEnv({}).EA_WORKER, '1');
   assert.equal(workerEnv({ TF_NUM_INTRAOP_THREADS: '4' }).TF_NUM_INTRAOP_THREADS, '4');
   const out = fresh();
-  const lib = (p: string): string => JSON.stringify(fileURLToPath(new URL(`../lib/experiments/${p}`, import.meta.url)));
+  const lib = (p: string): string => JSON.stringify(fileURLToPath(new URL(`../lib/lab/${p}`, import.meta.url)));
   const script = join(root, 'pool-worker.mjs');
   writeFileSync(script, [ // what `ea run` does in a worker, on the toy experiment, with cells too long to finish
     `import { attachToParent, workerEventSink } from ${lib('pool.ts')};`,
@@ -491,7 +491,7 @@ for (const batchSeeds of [1, 2]) test(`SIGKILL of a real run mid-cell (batchSeed
   const killed = fresh();
   const clean = fresh();
   const args = { seeds: 3, steps: { smoke: 40 }, evalEvery: 10 };
-  const lib = (p: string): string => JSON.stringify(fileURLToPath(new URL(`../lib/experiments/${p}`, import.meta.url)));
+  const lib = (p: string): string => JSON.stringify(fileURLToPath(new URL(`../lib/lab/${p}`, import.meta.url)));
   const script = join(root, `child-${batchSeeds}.mjs`);
   writeFileSync(script, [ // checkpointEveryMs 1: a checkpoint after every step
     `import { runExperiment } from ${lib('runner.ts')};`,

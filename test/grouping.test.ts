@@ -15,8 +15,9 @@ import { createModel } from '../lib/models/registry.js';
 import { LadderTask } from '../lib/tasks/ladder.js';
 import { trainBatched } from '../lib/train/batched.js';
 import { groupingFromEnv, measureGrouping } from '../lib/train/grouping.js';
-import { train, type TrainerArgs } from '../lib/train/trainer.js';
+import { train } from '../lib/train/trainer.js';
 import { testBackends } from './helpers.js';
+import { type TrainerArgs } from '../lib/train/types.js';
 
 const backends = await testBackends();
 const skip = backends.includes('tensorflow') ? false : 'needs the tensorflow (tfjs-node) backend';

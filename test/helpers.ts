@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { BACKENDS, initBackend, type BackendName } from '../lib/backend.js';
-import { Rng } from '../lib/train/rng.js';
+import { Rng } from '../lib/util/rng.js';
 
 /**
  * Backends the numeric tests run on: EA_TEST_BACKENDS (comma-separated) or all three. Only the native

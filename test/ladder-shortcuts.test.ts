@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ladderShortcut, rungShortcuts, shortcutShare } from '../lib/tasks/ladder-shortcuts.js';
 import { LadderTask, ladderSequence } from '../lib/tasks/ladder.js';
-import { Rng } from '../lib/train/rng.js';
+import { Rng } from '../lib/util/rng.js';
 
 test('Fibonacci mod 8: x_{s+k} = F_{k+1}·x_s + F_k·x_{s−1}, F₆ = 8 ≡ 0 and F₅ = 5, so x_{s+5} = 5·x_{s−1} (query offset 5)', () => {
   assert.deepEqual(ladderShortcut(8, [1, 2]), { k: 5, j: 1, c: 5, offset: 5 });

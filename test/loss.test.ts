@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../lib/backend.js';
-import { Rng } from '../lib/train/rng.js';
+import { Rng } from '../lib/util/rng.js';
 import { AccuracyTally, maskedAccuracy, maskedCrossEntropy, tokenCrossEntropy } from '../lib/train/loss.js';
 import { assertClose, testBackends, values } from './helpers.js';
 

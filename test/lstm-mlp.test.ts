@@ -10,7 +10,7 @@ import { LSTM, type LSTMArgs } from '../lib/models/lstm.js';
 import { MLP, type MLPArgs } from '../lib/models/mlp.js';
 import { parameterCount, type ParamMap, type SequenceModel } from '../lib/models/model.js';
 import { disposeParams, initParams } from '../lib/models/params.js';
-import { Rng } from '../lib/train/rng.js';
+import { Rng } from '../lib/util/rng.js';
 import { assertClose, checkGradient, randomNormal, testBackends, values } from './helpers.js';
 
 const backends = await testBackends();

@@ -7,10 +7,10 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { test } from 'node:test';
 import { initBackend } from '../lib/backend.js';
-import { expandGrid } from '../lib/experiments/grid.js';
-import { dataNote, notebookResults, runsTable, type NotebookResults } from '../lib/experiments/notebook-data.js';
-import { getExperiment } from '../lib/experiments/registry.js';
-import { defaultDataDir } from '../lib/experiments/store.js';
+import { expandGrid } from '../lib/lab/grid.js';
+import { dataNote, notebookResults, runsTable, type NotebookResults } from '../lib/notebook/data.js';
+import { getExperiment } from '../lib/papers/registry.js';
+import { defaultDataDir } from '../lib/lab/store.js';
 import { testBackends } from './helpers.js';
 
 const [backend] = await testBackends();

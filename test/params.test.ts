@@ -15,7 +15,7 @@ import {
   readSavedModel, saveParams, serializeParams, type SavedModel,
 } from '../lib/models/params.js';
 import { Transformer } from '../lib/models/transformer.js';
-import { Rng } from '../lib/train/rng.js';
+import { Rng } from '../lib/util/rng.js';
 import { testBackends, values } from './helpers.js';
 
 // Resolved once, before any suite runs: a second, concurrent testBackends() (e.g. in a before hook) races

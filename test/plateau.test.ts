@@ -15,8 +15,9 @@ import { trainBatched } from '../lib/train/batched.js';
 import { readCheckpoint } from '../lib/train/checkpoint.js';
 import { ToySource } from '../lib/train/data.js';
 import { PLATEAU_DEFAULTS, plateaued, plateauIndex, resolvePlateauArgs } from '../lib/train/plateau.js';
-import { train, type TrainerArgs, type TrainResult } from '../lib/train/trainer.js';
+import { train } from '../lib/train/trainer.js';
 import { testBackends } from './helpers.js';
+import { type TrainerArgs, type TrainResult } from '../lib/train/types.js';
 
 const backends = await testBackends();
 const dir = mkdtempSync(join(tmpdir(), 'ea-plateau-'));

@@ -1,8 +1,8 @@
 /** lmCurvesFigure: bits per character from the records' curves (nats ÷ ln 2), mean over seeds, training loss dotted. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { ResultRecord } from '../lib/experiments/record.js';
-import { lmCurvesFigure, lmRuleLabel } from '../lib/plots/lm.js';
+import type { ResultRecord } from '../lib/lab/record.js';
+import { lmCurvesFigure, lmRuleLabel } from '../lib/papers/cog/lm-figures.js';
 import { assertClose } from './helpers.js';
 
 const record = (mechanism: string, seed: number, evalBits: number[], trainBits: number[]): ResultRecord => ({

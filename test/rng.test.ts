@@ -1,7 +1,7 @@
 /** The seeded random number generator: determinism, state round trip, ranges, distributions, bad seeds. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Rng } from '../lib/train/rng.js';
+import { Rng } from '../lib/util/rng.js';
 
 const draw = (rng: Rng, n: number, f: (r: Rng) => number = (r) => r.uint32()): number[] => Array.from({ length: n }, () => f(rng));
 

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { bootstrapInterval, normalQuantile, pairedComparison, wilsonInterval } from '../lib/experiments/statistics.js';
+import { bootstrapInterval, normalQuantile, pairedComparison, wilsonInterval } from '../lib/lab/statistics.js';
 
 /** |actual − expected| ≤ tol. */
 function near(actual: number, expected: number, tol: number): void {

@@ -4,8 +4,9 @@ import { initBackend } from '../lib/backend.js';
 import { disposeParams } from '../lib/models/params.js';
 import { Transformer, type TransformerArgs } from '../lib/models/transformer.js';
 import type { Task } from '../lib/tasks/task.js';
-import { train, type TrainResult } from '../lib/train/trainer.js';
+import { train } from '../lib/train/trainer.js';
 import { testBackends } from './helpers.js';
+import { type TrainResult } from '../lib/train/types.js';
 
 const backends = await testBackends();
 

@@ -9,7 +9,7 @@ import {
   IARC_LABELS, IarcTask, iarcRule, iarcStream, iarcTokenName, readIarc, sampleSegmentLength, type IarcArgs,
 } from '../lib/tasks/iarc.js';
 import { formatExample } from '../lib/tasks/task.js';
-import { Rng } from '../lib/train/rng.js';
+import { Rng } from '../lib/util/rng.js';
 import { trainSanity } from './tasks-helpers.js';
 
 const N = 16;

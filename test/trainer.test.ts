@@ -14,8 +14,9 @@ import { disposeParams } from '../lib/models/params.js';
 import { Transformer } from '../lib/models/transformer.js';
 import { ToySource, type BatchData, type DataSource } from '../lib/train/data.js';
 import { learningRateAt, type ScheduleArgs } from '../lib/train/schedule.js';
-import { clipByGlobalNorm, train, type StepEvent, type TrainerArgs } from '../lib/train/trainer.js';
+import { clipByGlobalNorm, train } from '../lib/train/trainer.js';
 import { assertClose, testBackends, values } from './helpers.js';
+import { type StepEvent, type TrainerArgs } from '../lib/train/types.js';
 
 const backends = await testBackends();
 

@@ -13,7 +13,7 @@ import { parameterCount, type ParamMap } from '../lib/models/model.js';
 import { disposeParams, initParams } from '../lib/models/params.js';
 import { sinusoidalPositions } from '../lib/models/layers.js';
 import { Transformer, type TransformerArgs, type TransformerConfig } from '../lib/models/transformer.js';
-import { Rng } from '../lib/train/rng.js';
+import { Rng } from '../lib/util/rng.js';
 import { assertClose, checkGradient, randomNormal, referenceWeights, testBackends, values } from './helpers.js';
 
 // Resolved once, before any suite runs: a second, concurrent testBackends() (e.g. in a before hook) races

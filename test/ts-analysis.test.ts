@@ -10,11 +10,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import {
   attentionWeights, batchWindow, cisPositionSimilarity, cisWeightAnalysis, copySourceAttention, findIarcExample, iarcCopySources, iarcLabelShares,
   iarcSegments, layerAttentionMap, meanCurve, partialSolverAccuracy, summariseModels, tsModelName, type LayerAttention,
-} from '../lib/experiments/ts-analysis.js';
-import { expandGrid } from '../lib/experiments/grid.js';
-import { getExperiment } from '../lib/experiments/registry.js';
-import { readRecord, recordPath, resultDir, defaultDataDir } from '../lib/experiments/store.js';
-import { TS_BUDGET_FACTOR, TS_BEST_KEPT_SEED, TS_CONVERGENCE_READINGS, TS_GROUP_STEPS, TS_READINGS } from '../lib/experiments/ts.js';
+} from '../lib/papers/ts/analysis.js';
+import { expandGrid } from '../lib/lab/grid.js';
+import { getExperiment } from '../lib/papers/registry.js';
+import { readRecord, recordPath, resultDir, defaultDataDir } from '../lib/lab/store.js';
+import { TS_BUDGET_FACTOR, TS_BEST_KEPT_SEED, TS_CONVERGENCE_READINGS, TS_GROUP_STEPS, TS_READINGS } from '../lib/papers/ts/grids.js';
 import { initBackend } from '../lib/backend.js';
 import { disposeParams, initParams } from '../lib/models/params.js';
 import { Transformer } from '../lib/models/transformer.js';

@@ -8,14 +8,14 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
-import type { ResultRecord } from '../lib/experiments/record.js';
-import { defaultDataDir } from '../lib/experiments/store.js';
-import { loadExperimentResults } from '../lib/experiments/results.js';
-import { summariseModels } from '../lib/experiments/ts-analysis.js';
+import type { ResultRecord } from '../lib/lab/record.js';
+import { defaultDataDir } from '../lib/lab/store.js';
+import { loadExperimentResults } from '../lib/lab/results.js';
+import { summariseModels } from '../lib/papers/ts/analysis.js';
 import {
   ablationComparison, ablationReport, accuracyTable, budgetComparison, convergenceComparison, convergenceReport, inspectTsModel, lateGain, meanStd, rankModels, readingsFigure, settingLabel, tsModelColor,
   tsModelDescription, tsSettingsText,
-} from '../lib/experiments/ts-report.js';
+} from '../lib/papers/ts/report.js';
 import { disposeParams } from '../lib/models/params.js';
 import { assertClose, testBackends } from './helpers.js';
 

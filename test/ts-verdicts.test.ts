@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { claimsByReading, readingsTable, rowsOfReading, tsClaims, tsModelStats, tsQuestions, type TsClaim } from '../lib/experiments/ts-verdicts.js';
+import { claimsByReading, readingsTable, rowsOfReading, tsClaims, tsModelStats, tsQuestions, type TsClaim } from '../lib/papers/ts/verdicts.js';
 
 type Row = Record<string, string | number>;
 const MODELS = [

@@ -54,7 +54,7 @@ export interface AttentionRule {
   weights(scores: tf.Tensor, mask: AttentionMask): tf.Tensor;
   /**
    * Optional closed-form gradient, used by the training engine (`weightsWithClosedFormGradient`, and the fused attention
-   * block of `models/stacked-transformer.ts`): a handful of kernels instead of the dozens tfjs's
+   * block of `models/stacked/transformer.ts`): a handful of kernels instead of the dozens tfjs's
    * autodiff of `weights` dispatches. A rule without it is differentiated by autodiff, so a new rule
    * still needs only `weights`. Tests check it against autodiff, finite differences and PyTorch.
    */

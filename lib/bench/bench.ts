@@ -33,7 +33,7 @@ import { initParams, disposeParams } from '../models/params.js';
 import { createModel } from '../models/registry.js';
 import type { BatchData } from '../train/data.js';
 import { StackedTrainer, type LaneStepSettings } from '../train/engine.js';
-import { Rng } from '../train/rng.js';
+import { Rng } from '../util/rng.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { benchConfigs, type BenchConfig } from './configs.js';
 import { countKernels } from './kernels.js';

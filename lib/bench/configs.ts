@@ -1,5 +1,5 @@
 /**
- * The benchmark's reference configurations: the models the experiments train (lib/experiments/ts.ts,
+ * The benchmark's reference configurations: the models the experiments train (lib/papers/ts/grids.ts,
  * ea.ts), at their full-scale sizes, on random tokens (throughput does not depend on the values).
  */
 import type { ModelSpec } from '../models/registry.js';

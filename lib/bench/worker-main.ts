@@ -10,7 +10,7 @@ import { initBackend, type BackendName } from '../backend.js';
 import { disposeParams, initParams } from '../models/params.js';
 import { createModel } from '../models/registry.js';
 import { StackedTrainer } from '../train/engine.js';
-import { Rng } from '../train/rng.js';
+import { Rng } from '../util/rng.js';
 import { benchConfigs, type BenchConfig } from './configs.js';
 
 const args = JSON.parse(process.argv[2] ?? '{}') as { config: string | BenchConfig; lanes: number; steps: number; warmup: number; backend?: BackendName; engine?: 'eager' | 'graph' };

@@ -10,7 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import * as tf from '@tensorflow/tfjs-core';
-import { Rng } from '../train/rng.js';
+import { Rng } from '../util/rng.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import type { ModelKind, ParamMap, ParamSpec, SequenceModel } from './model.js';
 

@@ -4,5 +4,5 @@ export * from './figures.js';
 export * from './attention-geometry.js';
 export * from './live-training.js';
 export * from './svg-chart.js';
-export * from './notebook.js';
-export * from './collapse.js';
+export * from '../notebook/scale.js';
+export * from '../papers/cog/collapse-figures.js';

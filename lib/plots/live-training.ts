@@ -21,9 +21,10 @@
  * ```
  */
 import type { SequenceModel } from '../models/model.js';
-import type { EvalRecord } from '../train/checkpoint.js';
+import type { EvalRecord } from '../train/types.js';
+import { type TrainerArgs, type TrainerCallbacks, type TrainResult } from '../train/types.js';
 import type { DataSource } from '../train/data.js';
-import { resolveTrainerArgs, train, type TrainerArgs, type TrainerCallbacks, type TrainResult } from '../train/trainer.js';
+import { resolveTrainerArgs, train } from '../train/trainer.js';
 import { displayBundle, figureBundle, newDisplayId, notebookSink, type DisplaySink, type PlotlyFigure, type PlotlyTrace } from './display.js';
 import { PALETTE, baseLayout } from './figures.js';
 import { svgChart } from './svg-chart.js';

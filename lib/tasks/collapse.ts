@@ -25,7 +25,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { ParamMap, SequenceModel } from '../models/model.js';
-import { Rng } from '../train/rng.js';
+import { Rng } from '../util/rng.js';
 import {
   COMMON_KEYS, TaskBase, checkKnownKeys, choiceParam, intParam, resolveCommon,
   type RowView, type TaskConfigBase, type TaskExample,

@@ -23,7 +23,7 @@
  *   target: at ? → 2
  * Chance: 1/N guessing blindly, 1/m for a model that only learns "one of the a's".
  */
-import { Rng } from '../train/rng.js';
+import { Rng } from '../util/rng.js';
 import {
   COMMON_KEYS, TaskBase, checkKnownKeys, intParam, resolveCommon,
   type RowView, type TaskConfigBase, type TaskExample,

@@ -29,7 +29,7 @@
  * boundaries are not tied to absolute positions; whether a number counts is then decided from the
  * window alone (a rule that needs numbers before the window start leaves it unscored).
  */
-import { Rng } from '../train/rng.js';
+import { Rng } from '../util/rng.js';
 import {
   COMMON_KEYS, TaskBase, checkKnownKeys, intParam, numberParam, resolveCommon,
   type RowView, type TaskConfigBase, type TaskExample,

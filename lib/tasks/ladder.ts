@@ -22,7 +22,7 @@
  *   tok : 11 2 7 1 3 0 1                 task token 10 + 1; warm-up 2 7 1; 3 = 1+2, 0 = 3+7, 1 = 0+1 (mod 10)
  *   role:  t w w w s s s                 (t = task token, unscored)
  */
-import { Rng } from '../train/rng.js';
+import { Rng } from '../util/rng.js';
 import {
   COMMON_KEYS, TaskBase, checkKnownKeys, intParam, resolveCommon,
   type RowView, type TaskConfigBase, type TaskExample,

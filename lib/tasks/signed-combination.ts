@@ -32,7 +32,7 @@
  * Worked example (tested): N = 4, a = 1, b = 2, difference, inputs 3 1 0 2 2:
  *   targets at t = 2, 3, 4: 1−3 = −2, 0−1 = −1, 2−0 = 2 (answer ids 4 + (−2 + 3) = 5, 6, 9); t = 0, 1 unscored.
  */
-import { Rng } from '../train/rng.js';
+import { Rng } from '../util/rng.js';
 import {
   COMMON_KEYS, TaskBase, checkKnownKeys, choiceParam, intParam, resolveCommon,
   type RowView, type TaskConfigBase, type TaskExample,

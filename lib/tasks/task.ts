@@ -15,7 +15,7 @@
  * contiguous part of its corpus instead.
  */
 import type { BatchData, DataSource } from '../train/data.js';
-import { Rng } from '../train/rng.js';
+import { Rng } from '../util/rng.js';
 
 /** The settings every task has; each task adds its own (see its `...Args`). */
 export interface TaskConfigBase {

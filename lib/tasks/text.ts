@@ -16,7 +16,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Rng } from '../train/rng.js';
+import { Rng } from '../util/rng.js';
 import type { BatchData } from '../train/data.js';
 import {
   COMMON_KEYS, TaskBase, checkKnownKeys, intParam, numberParam, resolveCommon,

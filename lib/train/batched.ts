@@ -24,7 +24,8 @@ import type { DataSource } from './data.js';
 import { disposeResults, runLanes, type LaneSpec } from './lanes.js';
 import * as tf from '@tensorflow/tfjs-core';
 import { GROUPINGS, groupingFromEnv, measureGrouping, type Grouping } from './grouping.js';
-import { resolveTrainerArgs, type TrainerArgs, type TrainResult } from './trainer.js';
+import { resolveTrainerArgs } from './trainer.js';
+import { type TrainerArgs, type TrainResult } from './types.js';
 
 /** One replica: its data and its trainer arguments (as for `train(model, data, args)`). */
 export interface Replica {

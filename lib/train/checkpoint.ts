@@ -17,27 +17,8 @@ import type { ModelKind, ParamMap, SequenceModel } from '../models/model.js';
 import { decodeFloat32, deserializeParams, encodeFloat32, type SerializedTensor } from '../models/params.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import type { AdamWState } from './adamw.js';
-import type { StopReason } from './trainer.js';
-
+import type { EvalRecord, LossPoint, StopReason } from './types.js';
 export const CHECKPOINT_FORMAT = 'expressive-attention/checkpoint@1';
-
-/** One evaluation of the eval set. */
-export interface EvalRecord {
-  /** Completed optimizer steps when it ran. */
-  step: number;
-  /** Mean cross-entropy over the scored eval positions. */
-  loss: number;
-  /** Argmax accuracy over the scored eval positions. */
-  accuracy: number;
-  /** Accuracy per label name (labels that occur among scored positions). */
-  perLabel: Record<string, number>;
-}
-
-/** A point of the compact loss curve: mean training loss over the `every` steps ending at `step`. */
-export interface LossPoint {
-  step: number;
-  loss: number;
-}
 
 /** What the trainer has recorded so far (restored on resume so the final result is the same). */
 export interface TrainingProgress {

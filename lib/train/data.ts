@@ -14,7 +14,7 @@
  *
  * `ToySource` is a small task for tests and demos.
  */
-import { Rng } from './rng.js';
+import { Rng } from '../util/rng.js';
 
 export interface BatchData {
   batchSize: number;

@@ -10,159 +10,24 @@
  * tensors, and the forward/backward kernels do S models' work each. Per-lane settings (learning rate,
  * weight decay, betas, ε, clipping) are [S, 1] columns, so lanes may differ in them.
  *
- * Exactness: lane s computes exactly what a run with S = 1 computes (see `models/stacked.ts`); AdamW is
+ * Exactness: lane s computes exactly what a run with S = 1 computes (see `models/stacked/ops.ts`); AdamW is
  * `AdamW.step`'s arithmetic element for element, clipping is `clipByGlobalNorm`'s (the norm summed over
  * the flat buffer). `train()` is this engine with one lane.
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import type { ParamMap, ParamSpec, SequenceModel } from '../models/model.js';
-import { LSTM } from '../models/lstm.js';
-import { MLP } from '../models/mlp.js';
-import { Transformer } from '../models/transformer.js';
-import type { ParamView, RowOrder, StackedInput, StackedModel } from '../models/stacked.js';
-import { HostFeeds, oneHotData, plainViews, replicaSum, replicas, stackedCrossEntropy } from '../models/stacked.js';
-import { StackedLSTM } from '../models/stacked-lstm.js';
-import { StackedMLP } from '../models/stacked-mlp.js';
-import { StackedTransformer } from '../models/stacked-transformer.js';
+import type { SequenceModel } from '../models/model.js';
+import { stackedModel } from '../models/stacked/dispatch.js';
+import type { RowOrder, StackedInput, StackedModel } from '../models/stacked/ops.js';
+import { HostFeeds, oneHotData, replicaSum, stackedCrossEntropy } from '../models/stacked/ops.js';
 import type { AdamWState } from './adamw.js';
-import { GraphRecorder, sameComputation, type TensorMeta, type Trace } from './graph/recorder.js';
-import { openGraphFunction, savedModelBytes, writeSavedModelBytes, type GraphFunction } from './graph/saved-model.js';
+import { defaultGraphDir, RecordedGraph } from './graph/recorded.js';
+import { GraphRecorder, sameComputation, type Trace } from './graph/recorder.js';
+import { openGraphFunction, savedModelBytes, writeSavedModelBytes } from './graph/saved-model.js';
 import type { BatchData } from './data.js';
-
-/**
- * The stacked forward of `model`: the built-in models have hand-arranged ones; any other
- * `SequenceModel` gets a generic one that calls `model.apply` once per replica (correct, not faster).
- */
-export function stackedModel(model: SequenceModel): StackedModel {
-  if (model instanceof Transformer) return new StackedTransformer(model);
-  if (model instanceof LSTM) return new StackedLSTM(model);
-  if (model instanceof MLP) return new StackedMLP(model);
-  return new GenericStacked(model);
-}
-
-/** Stacked forward of any SequenceModel: per replica, `model.apply` on that replica's parameters. */
-class GenericStacked implements StackedModel {
-  readonly order = 'bt' as const;
-  readonly views: readonly ParamView[];
-  constructor(private readonly model: SequenceModel) {
-    this.views = plainViews(model.parameters);
-  }
-  forward(views: tf.Tensor[], input: StackedInput): tf.Tensor3D {
-    const { S, B, T } = input;
-    const perReplicaViews = views.map(replicas); // per view: S × [...shape]
-    const logits: tf.Tensor[] = [];
-    for (let s = 0; s < S; s++) {
-      const params: ParamMap = {};
-      this.model.parameters.forEach((p, i) => { params[p.name] = tf.reshape(perReplicaViews[i][s], p.shape); });
-      const tokens = tf.tensor2d(input.tokens.subarray(s * B * T, (s + 1) * B * T), [B, T], 'int32');
-      const out = this.model.apply(params, tokens).logits; // [B, T, V]
-      logits.push(tf.reshape(out, [B * T, out.shape[2]])); // [B·T, V]
-    }
-    return tf.stack(logits) as tf.Tensor3D; // [S, B·T, V]
-  }
-  dispose(): void { /* the model is the caller's */ }
-}
-
-/**
- * Where each parameter lives in a lane's flat row. The views of the stacked forward are grouped by
- * their number of rows; a group is one row-major matrix [rows, Σ cols] in the row, its views side by
- * side, and a view's parameters stacked by rows. So a parameter is a block of a group matrix, not
- * necessarily contiguous in the row; `pack` and `unpack` translate to and from per-name values.
- */
-export class ParamLayout {
-  /** Total parameters per lane (P). */
-  readonly size: number;
-  /** Groups in row order: rows, total columns, offset in the row, member views (indices into `views`), vectors or not. */
-  readonly groups: { rows: number; cols: number; offset: number; views: number[]; vector: boolean }[] = [];
-  /** Per parameter (in `specs` order): group, first row, rows, first column, columns. */
-  private readonly blocks: { group: number; row: number; rows: number; col: number; cols: number }[];
-
-  constructor(readonly specs: readonly ParamSpec[], readonly views: readonly ParamView[] = plainViews(specs)) {
-    const index = new Map(specs.map((p, i) => [p.name, i]));
-    const blocks: ({ group: number; row: number; rows: number; col: number; cols: number } | undefined)[] = specs.map(() => undefined);
-    const byRows = new Map<string, number>();
-    views.forEach((v, vi) => {
-      if (v.vector && v.rows !== 1) throw new Error(`vector view ${v.names.join('+')} must have one row; got ${v.rows}`);
-      const key = v.vector ? 'vector' : String(v.rows);
-      let g = byRows.get(key);
-      if (g === undefined) {
-        g = this.groups.length;
-        byRows.set(key, g);
-        this.groups.push({ rows: v.rows, cols: 0, offset: 0, views: [], vector: v.vector ?? false });
-      }
-      const group = this.groups[g];
-      let row = 0;
-      for (const name of v.names) {
-        const i = index.get(name);
-        if (i === undefined) throw new Error(`parameter view names unknown parameter '${name}'`);
-        if (blocks[i]) throw new Error(`parameter '${name}' is in two views`);
-        const size = specs[i].shape.reduce((a, b) => a * b, 1);
-        if (size % v.cols !== 0) throw new Error(`parameter '${name}' (${size} values) does not fit a view of ${v.cols} columns`);
-        blocks[i] = { group: g, row, rows: size / v.cols, col: group.cols, cols: v.cols };
-        row += size / v.cols;
-      }
-      if (row !== v.rows) throw new Error(`view ${v.names.join('+')} declares ${v.rows} rows, its parameters fill ${row}`);
-      group.views.push(vi);
-      group.cols += v.cols;
-    });
-    const missing = specs.filter((_, i) => !blocks[i]).map((p) => p.name);
-    if (missing.length) throw new Error(`parameters without a view: ${missing.join(', ')}`);
-    this.blocks = blocks as { group: number; row: number; rows: number; col: number; cols: number }[];
-    let offset = 0;
-    for (const g of this.groups) {
-      g.offset = offset;
-      offset += g.rows * g.cols;
-    }
-    this.size = offset;
-  }
-
-  /** Calls f(rowStart, length, sourceStart) for each row-piece of parameter i. */
-  private pieces(i: number, f: (at: number, length: number, from: number) => void): void {
-    const b = this.blocks[i];
-    const g = this.groups[b.group];
-    for (let r = 0; r < b.rows; r++) f(g.offset + (b.row + r) * g.cols + b.col, b.cols, r * b.cols);
-  }
-
-  /** A lane's row from per-name values (tensors or arrays). */
-  pack(values: Record<string, ArrayLike<number> | tf.Tensor>, what: string): Float32Array {
-    const row = new Float32Array(this.size);
-    this.specs.forEach((p, i) => {
-      const v = values[p.name];
-      if (v === undefined) throw new Error(`${what}: '${p.name}' is missing`);
-      const raw = v instanceof tf.Tensor ? v.dataSync() : v;
-      const data = raw instanceof Float32Array ? raw : Float32Array.from(raw);
-      const n = p.shape.reduce((a, b) => a * b, 1);
-      if (data.length !== n) throw new Error(`${what}: '${p.name}' has ${data.length} values, expected ${n}`);
-      this.pieces(i, (at, length, from) => row.set(data.subarray(from, from + length), at));
-    });
-    return row;
-  }
-
-  /** Per-name values (copies) from a lane's row. */
-  unpack(row: Float32Array): Record<string, Float32Array> {
-    const out: Record<string, Float32Array> = {};
-    this.specs.forEach((p, i) => {
-      const values = new Float32Array(p.shape.reduce((a, b) => a * b, 1));
-      this.pieces(i, (at, length, from) => values.set(row.subarray(at, at + length), from));
-      out[p.name] = values;
-    });
-    return out;
-  }
-
-  /** A row with `value(spec)` at every entry of each parameter. */
-  fill(value: (spec: ParamSpec) => number): Float32Array {
-    const row = new Float32Array(this.size);
-    this.specs.forEach((p, i) => {
-      const x = value(p);
-      if (x !== 0) this.pieces(i, (at, length) => row.fill(x, at, at + length));
-    });
-    return row;
-  }
-}
+import { ParamLayout } from './param-layout.js';
 
 /** A lane's optimizer settings for one step. */
 export interface LaneStepSettings {
@@ -694,44 +559,3 @@ const modelFeedName = (name: string): string => `model_${name.replace(/[^A-Za-z0
 /** The shape of a step: a graph serves only steps of its shape. */
 const stepKey = (a: StepArrays): string => `${a.input.S}x${a.input.B}x${a.input.T}${a.decay ? ' decay' : ''}`;
 
-/** Where recorded steps are written by default: one folder per graph (by content hash) in the system's temporary folder. */
-export function defaultGraphDir(): string {
-  return join(tmpdir(), 'expressive-attention-graphs');
-}
-
-/** A recorded computation of one shape (a step, an evaluation batch), opened as a graph: tensors and arrays in, tensors out. */
-class RecordedGraph {
-  constructor(
-    private readonly fn: GraphFunction,
-    /** The shape it serves (stepKey, or an evaluation key). */
-    readonly key: string,
-    /** How to build the forward's own arrays for an input. */
-    private readonly makers: readonly { name: string; make: (input: StackedInput) => Float32Array | Int32Array }[],
-    /** Every feed of the graph, with the shape and dtype it was recorded with. */
-    private readonly feeds: readonly { name: string; meta: TensorMeta }[],
-  ) {}
-
-  /** One session call; the caller owns (disposes) the outputs. */
-  run(inputs: Record<string, tf.Tensor>, own: Record<string, Float32Array | Int32Array>, input: StackedInput): Record<string, tf.Tensor> {
-    const arrays = { ...own };
-    for (const m of this.makers) arrays[m.name] = m.make(input);
-    const all: Record<string, tf.Tensor> = { ...inputs };
-    const made: tf.Tensor[] = [];
-    for (const f of this.feeds) {
-      const values = arrays[f.name];
-      if (!values) throw new Error(`graph ${this.key}: no array for feed '${f.name}'`);
-      const t = tf.tensor(values, f.meta.shape, f.meta.dtype === 3 ? 'int32' : 'float32');
-      made.push(t);
-      all[f.name] = t;
-    }
-    try {
-      return this.fn.run(all);
-    } finally {
-      tf.dispose(made);
-    }
-  }
-
-  dispose(): void {
-    this.fn.dispose();
-  }
-}

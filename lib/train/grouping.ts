@@ -23,7 +23,8 @@ import { writeFileAtomic } from '../util/atomic-write.js';
 import { disposeParams, initParams } from '../models/params.js';
 import type { SequenceModel } from '../models/model.js';
 import type { BatchData } from './data.js';
-import { defaultGraphDir, StackedTrainer, type LaneStepSettings } from './engine.js';
+import { StackedTrainer, type LaneStepSettings } from './engine.js';
+import { defaultGraphDir } from './graph/recorded.js';
 
 export const GROUPINGS = ['auto', 'stacked', 'single'] as const;
 export type Grouping = (typeof GROUPINGS)[number];

@@ -12,17 +12,14 @@ import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import * as tf from '@tensorflow/tfjs-core';
 import type { ParamMap, SequenceModel } from '../models/model.js';
 import { initParams } from '../models/params.js';
-import {
-  allFinite, checkpointOptimizerState, checkpointParams, encodeCheckpoint, readCheckpoint, saveCheckpoint,
-  type Checkpoint, type EvalRecord, type TrainingProgress,
-} from './checkpoint.js';
+import { allFinite, checkpointOptimizerState, checkpointParams, encodeCheckpoint, readCheckpoint, saveCheckpoint, type Checkpoint, type TrainingProgress } from './checkpoint.js';
 import { checkBatch, type BatchData, type DataSource } from './data.js';
 import { StackedTrainer, type LaneInit, type LaneStepSettings } from './engine.js';
 import { AccuracyTally } from './loss.js';
 import { plateaued } from './plateau.js';
 import { makeSchedule } from './schedule.js';
-import type { StopReason, TrainerConfig, TrainResult } from './trainer.js';
-
+import { type EvalRecord } from './types.js';
+import type { StopReason, TrainerConfig, TrainResult } from './types.js';
 /** Arguments that change the numbers: a resume must use the same values as the checkpointed run. */
 const NUMERIC_ARGS = [
   'steps', 'learningRate', 'warmupSteps', 'decay', 'minLearningRate', 'weightDecay', 'beta1', 'beta2', 'epsilon',

@@ -1,0 +1,649 @@
+/**
+ * The EA paper's claims, judged with uncertainty (notebook 01, issue 15).
+ *
+ *   compareMechanisms(rows)   per rung (size × N × b, or size × N × rule set): each mechanism's seeds
+ *                             at 100 % with a Wilson interval, mean and best accuracy with bootstrap
+ *                             intervals, and the paired EA − DPA difference over shared seeds (same
+ *                             data, same initialisation) with a sign-flip test
+ *   frontierEstimate(rows)    the 100 % frontier per mechanism and size along N (or b): best of n and
+ *                             all seeds, with a bootstrap interval of the best-of-n frontier
+ *   eaClaims(input)           the claims table: claim, evidence, verdict, and the rule that gave it
+ *   verdictChanges(a, b)      which verdicts differ between two data sets (800 steps → convergence)
+ *   plateauAudit(records)     whether the solved runs ever sat flat as long as the plateau window
+ *   plateauFollowUp(a, b)     the plateau-stopped runs against the same cells retrained without the stop
+ *   replacePlateauStops(a, b) the records with those retrained runs in place of the stopped ones
+ *   comparisonTable, frontierTable, claimsTable   the notebook's tables from the above
+ *
+ * Verdict rules read intervals (95 % unless set): two mechanisms differ in a rung only when their
+ * intervals do not overlap (the share at 100 %) or the paired difference's interval lies beyond the
+ * tolerance (accuracy); otherwise the rung is undecided, never counted for either side. Rungs whose
+ * rule has a one-key shortcut (lib/tasks/ladder-shortcuts.ts) are kept out of the frontier and of the
+ * "reaches 100 % where DPA cannot" claim.
+ *
+ * ```ts
+ * const rows = resultRows(loadExperimentResults('ea-frontier', 'full').records);
+ * const cmp = compareMechanisms(rows, { cellKeys: ['size', 'N', 'b'] });
+ * frontierEstimate(rows, { within: 'b', along: 'N' });
+ * eaClaims({ single: rows, multi: multiRows });
+ * ```
+ */
+import { isSolved } from './analysis.js';
+import { EA_RULE_SETS } from './grids.js';
+import type { ResultRecord } from '../../lab/record.js';
+import { bootstrapInterval, pairedComparison, wilsonInterval, type Interval, type PairedComparison } from '../../lab/statistics.js';
+import { rungShortcuts } from '../../tasks/ladder-shortcuts.js';
+import { Rng } from '../../util/rng.js';
+
+type Scalar = number | string | boolean;
+type Row = Record<string, Scalar>;
+
+const DPA = 'dot-product';
+const EA = 'expressive';
+
+export interface VerdictArgs {
+  /** Accuracies closer than this count as equal. Default 0.02. */
+  tolerance?: number;
+  /** Confidence level of every interval. Default 0.95. */
+  level?: number;
+  /** Bootstrap resamples. Default 4000. */
+  resamples?: number;
+  /** Seed of the resampling. Default 0. */
+  seed?: number;
+}
+
+function resolveArgs({ tolerance = 0.02, level = 0.95, resamples = 4000, seed = 0 }: VerdictArgs): Required<VerdictArgs> {
+  if (!(tolerance >= 0 && tolerance < 1)) throw new Error(`tolerance must be a number in [0, 1); got ${tolerance}`);
+  if (!(level > 0 && level < 1)) throw new Error(`level must be a number in (0, 1); got ${level}`);
+  return { tolerance, level, resamples, seed };
+}
+
+/** One mechanism's seeds in one rung. */
+export interface MechanismSummary {
+  seeds: number[];
+  /** Seeds that reached 100 %, and their share with a Wilson interval. */
+  solvedSeeds: number;
+  solved: Interval;
+  /** Final held-out accuracy: mean and best over seeds, with bootstrap intervals. */
+  mean: Interval;
+  best: Interval;
+  /** Mean steps to 100 % over the solved seeds (NaN if none). */
+  stepsToPerfect: number;
+  /** How the runs ended: counts per stop reason. */
+  stopReasons: Record<string, number>;
+}
+
+export interface RungComparison {
+  /** The rung's coordinates (cellKeys). */
+  rung: Row;
+  dpa: MechanismSummary | null;
+  ea: MechanismSummary | null;
+  /** EA − DPA final accuracy over the seeds both have. */
+  paired: PairedComparison;
+  /** Which mechanism reaches 100 % more often with non-overlapping Wilson intervals, else null. */
+  solvedSeparated: 'ea' | 'dpa' | null;
+  /** 'ea' / 'dpa': the paired interval lies above +tolerance / below −tolerance; 'tie': inside ±tolerance; else 'undecided'. */
+  accuracy: 'ea' | 'dpa' | 'tie' | 'undecided';
+  /** Largest share of scored positions any rule of the rung can serve by a one-key shortcut (0 = none). */
+  shortcutShare: number;
+}
+
+export interface CompareArgs extends VerdictArgs {
+  /** Coordinates that identify a rung, e.g. ['size', 'N', 'b'] or ['size', 'N', 'rules']. */
+  cellKeys: readonly string[];
+  /** Positions per row, for the shortcut share. Default 32 (the grids' T). */
+  contextLength?: number;
+}
+
+function summarise(rows: readonly Row[], a: Required<VerdictArgs>): MechanismSummary {
+  const acc = rows.map((r) => Number(r.finalAccuracy));
+  const solvedRows = rows.filter(isSolved);
+  const stopReasons: Record<string, number> = {};
+  for (const r of rows) stopReasons[String(r.stopReason)] = (stopReasons[String(r.stopReason)] ?? 0) + 1;
+  const boot = { level: a.level, resamples: a.resamples, seed: a.seed };
+  return {
+    seeds: rows.map((r) => Number(r.seed)).sort((x, y) => x - y),
+    solvedSeeds: solvedRows.length,
+    solved: wilsonInterval(solvedRows.length, rows.length, a.level),
+    mean: bootstrapInterval(acc, 'mean', boot),
+    best: bootstrapInterval(acc, 'max', boot),
+    stepsToPerfect: solvedRows.length ? solvedRows.reduce((s, r) => s + Number(r.stepsToPerfect), 0) / solvedRows.length : Number.NaN,
+    stopReasons,
+  };
+}
+
+/** The rules of a ladder rung from its coordinates: `rules` (a name in EA_RULE_SETS) or a = 1 and `b`. */
+export function rungRules(rung: Row): number[][] {
+  if (typeof rung.rules === 'string') {
+    const set = EA_RULE_SETS[rung.rules];
+    if (!set) throw new Error(`unknown rule set '${rung.rules}'; known: ${Object.keys(EA_RULE_SETS).join(', ')}`);
+    return set;
+  }
+  if (typeof rung.b === 'number') return [[1, rung.b]];
+  throw new Error(`a ladder rung needs a 'b' or a 'rules' coordinate; got ${JSON.stringify(rung)}`);
+}
+
+function checkColumns(rows: readonly Row[], columns: readonly string[], who: string): void {
+  for (const k of columns) {
+    const without = rows.find((r) => !(k in r));
+    if (without) throw new Error(`${who}: no column '${k}' in a row; columns are ${Object.keys(without).join(', ')}`);
+  }
+}
+
+/** Known orders of text coordinates: model sizes small → large, rule sets by size, mechanisms as in EA_MECHANISMS. */
+const TEXT_ORDER: Record<string, readonly string[]> = { size: ['small', 'medium'], rules: Object.keys(EA_RULE_SETS), mechanism: [DPA, EA] };
+
+/** Orders rows of coordinates key by key: numbers ascending, known text in its order (TEXT_ORDER), other text alphabetically. */
+function byCoordinates(keys: readonly string[]): (x: Row, y: Row) => number {
+  const rank = (k: string, v: Scalar): number => (TEXT_ORDER[k]?.indexOf(String(v)) ?? -1);
+  return (x, y) => {
+    for (const k of keys) {
+      const [a, b] = [x[k], y[k]];
+      if (a === b) continue;
+      if (typeof a === 'number' && typeof b === 'number') return a - b;
+      const [ra, rb] = [rank(k, a), rank(k, b)];
+      if (ra !== rb && ra >= 0 && rb >= 0) return ra - rb;
+      return String(a).localeCompare(String(b), 'en', { numeric: true });
+    }
+    return 0;
+  };
+}
+
+/** Per rung, both mechanisms side by side (see the file comment), rungs in coordinate order. Rungs with rows of only one mechanism get null for the other. */
+export function compareMechanisms(rows: readonly Row[], args: CompareArgs): RungComparison[] {
+  const a = resolveArgs(args);
+  const T = args.contextLength ?? 32;
+  checkColumns(rows, [...args.cellKeys, 'mechanism', 'seed', 'finalAccuracy'], 'compareMechanisms');
+  const rungs = new Map<string, { rung: Row; rows: Row[] }>();
+  for (const r of rows) {
+    const id = JSON.stringify(args.cellKeys.map((k) => r[k]));
+    let g = rungs.get(id);
+    if (!g) rungs.set(id, (g = { rung: Object.fromEntries(args.cellKeys.map((k) => [k, r[k]])), rows: [] }));
+    g.rows.push(r);
+  }
+  const order = byCoordinates(args.cellKeys);
+  return [...rungs.values()].sort((x, y) => order(x.rung, y.rung)).map(({ rung, rows: here }) => {
+    const of = (m: string): Row[] => here.filter((r) => r.mechanism === m);
+    const dpaRows = of(DPA);
+    const eaRows = of(EA);
+    const dpa = dpaRows.length ? summarise(dpaRows, a) : null;
+    const ea = eaRows.length ? summarise(eaRows, a) : null;
+    const dpaBySeed = new Map(dpaRows.map((r) => [Number(r.seed), Number(r.finalAccuracy)]));
+    const pairs = eaRows.filter((r) => dpaBySeed.has(Number(r.seed))).map((r) => [Number(r.finalAccuracy), dpaBySeed.get(Number(r.seed)) as number] as [number, number]);
+    const paired = pairedComparison(pairs, a);
+    const solvedSeparated = ea && dpa ? (ea.solved.lo > dpa.solved.hi ? 'ea' : dpa.solved.lo > ea.solved.hi ? 'dpa' : null) : null;
+    const accuracy = paired.n === 0 ? 'undecided'
+      : paired.lo > a.tolerance ? 'ea' : paired.hi < -a.tolerance ? 'dpa'
+      : paired.lo >= -a.tolerance && paired.hi <= a.tolerance ? 'tie' : 'undecided';
+    const shortcutShare = Math.max(0, ...rungShortcuts(Number(rung.N), rungRules(rung), T).map((s) => s.share));
+    return { rung, dpa, ea, paired, solvedSeparated, accuracy, shortcutShare };
+  });
+}
+
+export interface FrontierEstimateArgs extends VerdictArgs {
+  /** Columns that identify a frontier besides the `within` column. Default ['size', 'mechanism']. */
+  groupBy?: readonly string[];
+  /** The column held fixed along the frontier, e.g. 'b'. */
+  within: string;
+  /** The numeric complexity column the frontier runs along, e.g. 'N'. */
+  along: string;
+  /** Rungs to leave out (e.g. those with a shortcut): neither solved nor unsolved, the walk steps over them. */
+  exclude?: (row: Row) => boolean;
+  /**
+   * groupBy columns whose groups share one set of rungs: a rung one of them trained and another did not is
+   * `missing` for the other. Default ['mechanism'] (each mechanism is walked over the rungs of the same size and b).
+   */
+  sharedAcross?: readonly string[];
+}
+
+export interface FrontierEstimate {
+  /** The group's coordinates (groupBy and within). */
+  group: Row;
+  /** Values of `along` trained by any group that differs from this one only in `sharedAcross`, ascending, excluded ones removed. */
+  values: number[];
+  /** Values with no row in this group: the walk stops before the first. */
+  missing: number[];
+  /** Values left out by `exclude`. */
+  excluded: number[];
+  /** The largest value such that it and every smaller value are solved by at least one seed (best of n); null if the first is not. */
+  best: number | null;
+  /** The same with every seed solved. */
+  all: number | null;
+  /** Bootstrap interval (seeds resampled within each rung) of the best-of-n frontier: [lo, hi], null meaning "below the first value". */
+  interval: [number | null, number | null];
+  /** Whether the best-of-n frontier lies inside the grid: some value beyond it was trained and not solved. */
+  inside: boolean;
+}
+
+/** The last value of an ascending walk before the first unsolved (or missing) one; null if the first fails. */
+function walk(values: readonly number[], ok: (v: number) => boolean): number | null {
+  let last: number | null = null;
+  for (const v of values) {
+    if (!ok(v)) break;
+    last = v;
+  }
+  return last;
+}
+
+/** The 100 % frontier of each mechanism and size along a complexity axis, with uncertainty (see FrontierEstimate). */
+export function frontierEstimate(rows: readonly Row[], args: FrontierEstimateArgs): FrontierEstimate[] {
+  const a = resolveArgs(args);
+  const groupBy = args.groupBy ?? ['size', 'mechanism'];
+  checkColumns(rows, [...groupBy, args.within, args.along], 'frontierEstimate');
+  const kept = rows.filter((r) => !(args.exclude?.(r) ?? false));
+  const shared = new Set(args.sharedAcross ?? ['mechanism']);
+  // The columns that pick a group's rung set: every group column but the shared ones.
+  const rungKeys = [...groupBy.filter((k) => !shared.has(k)), args.within];
+  const sameRungs = (group: Row) => (r: Row): boolean => rungKeys.every((k) => r[k] === group[k]);
+  const along = (rs: readonly Row[]): number[] => [...new Set(rs.map((r) => Number(r[args.along])))].sort((x, y) => x - y);
+  const excludedOf = (group: Row): number[] => along(rows.filter((r) => sameRungs(group)(r) && (args.exclude?.(r) ?? false)));
+  const valuesOf = (group: Row): number[] => along(kept.filter(sameRungs(group)));
+  const groups = new Map<string, { group: Row; cells: Map<number, boolean[]> }>();
+  for (const r of kept) {
+    const keys = [...groupBy, args.within];
+    const id = JSON.stringify(keys.map((k) => r[k]));
+    let g = groups.get(id);
+    if (!g) groups.set(id, (g = { group: Object.fromEntries(keys.map((k) => [k, r[k]])), cells: new Map() }));
+    const v = Number(r[args.along]);
+    if (!Number.isFinite(v)) throw new Error(`frontierEstimate: column '${args.along}' must be numeric; got ${JSON.stringify(r[args.along])}`);
+    g.cells.set(v, [...(g.cells.get(v) ?? []), isSolved(r)]);
+  }
+  const order = byCoordinates([...groupBy, args.within]);
+  return [...groups.values()].sort((x, y) => order(x.group, y.group)).map(({ group, cells }) => {
+    const values = valuesOf(group);
+    const missing = values.filter((v) => !cells.has(v));
+    const has = (v: number): boolean => cells.has(v);
+    const best = walk(values, (v) => has(v) && (cells.get(v) as boolean[]).some(Boolean));
+    const all = walk(values, (v) => has(v) && (cells.get(v) as boolean[]).every(Boolean));
+    // Bootstrap: resample each rung's seeds with replacement, walk again; the frontier as an index (−1 = none).
+    const rng = new Rng(a.seed, 13);
+    const index = (f: number | null): number => (f === null ? -1 : values.indexOf(f));
+    const draws = Array.from({ length: a.resamples }, () => index(walk(values, (v) => {
+      if (!has(v)) return false;
+      const s = cells.get(v) as boolean[];
+      return Array.from({ length: s.length }, () => s[rng.int(s.length)]).some(Boolean);
+    }))).sort((x, y) => x - y);
+    const at = (q: number): number | null => {
+      const i = draws[Math.min(draws.length - 1, Math.floor(q * draws.length))];
+      return i < 0 ? null : values[i];
+    };
+    const next = values[index(best) + 1];
+    return {
+      group, values, missing, excluded: excludedOf(group), best, all,
+      interval: [at((1 - a.level) / 2), at(1 - (1 - a.level) / 2)],
+      inside: next !== undefined && has(next),
+    };
+  });
+}
+
+export type Verdict = 'holds' | 'partly' | 'does not hold' | 'undecided' | 'not measured';
+
+export interface Claim {
+  /** Short stable name, e.g. 'at-least-as-good'. */
+  id: string;
+  /** The paper's claim. */
+  claim: string;
+  /** What was measured, with intervals. */
+  evidence: string;
+  verdict: Verdict;
+  /** The rule that turned the evidence into the verdict. */
+  rule: string;
+}
+
+export interface ClaimsInput extends VerdictArgs {
+  /** Single-rule rows (coordinates size, N, b, mechanism, seed). */
+  single: readonly Row[];
+  /** Multi-task rows (coordinates size, N, rules, mechanism, seed); may be empty. */
+  multi: readonly Row[];
+  /** Side-by-side cost per size from the benchmark (EA ÷ DPA CPU time and peak memory); omitted → cost claim partly measured. */
+  cost?: readonly { size: string; cpuRatio: number; memoryRatio: number }[];
+}
+
+const f3 = (x: number): string => (Number.isFinite(x) ? x.toFixed(3) : 'n/a');
+const signed = (x: number): string => (Number.isFinite(x) ? `${x >= 0 ? '+' : ''}${x.toFixed(3)}` : 'n/a');
+/** "+0.120 [+0.050, +0.200]" */
+export const formatDifference = (p: { meanDifference: number; lo: number; hi: number }): string => `${signed(p.meanDifference)} [${signed(p.lo)}, ${signed(p.hi)}]`;
+/** "0.733 [0.200, 1.000]" */
+export const formatInterval = (i: Interval): string => `${f3(i.estimate)} [${f3(i.lo)}, ${f3(i.hi)}]`;
+/** "3/5 [0.23, 0.88]" */
+export const formatShare = (s: MechanismSummary | null): string => (s ? `${s.solvedSeeds}/${s.seeds.length} [${s.solved.lo.toFixed(2)}, ${s.solved.hi.toFixed(2)}]` : '—');
+/** A rung's name, e.g. "small, N = 16, b = 4" or "medium, N = 8, r4". */
+export const rungName = (rung: Row): string => Object.entries(rung).map(([k, v]) => (k === 'size' || k === 'rules' ? String(v) : `${k} = ${v}`)).join(', ');
+
+/** Lines of rungs along which complexity rises: fixed `fixed` coordinates, ascending `along` (numeric or an ordered list). */
+function lines(cmps: readonly RungComparison[], fixed: readonly string[], along: string, order?: readonly string[]): RungComparison[][] {
+  const groups = new Map<string, RungComparison[]>();
+  for (const c of cmps) {
+    const id = JSON.stringify(fixed.map((k) => c.rung[k]));
+    groups.set(id, [...(groups.get(id) ?? []), c]);
+  }
+  const rank = (c: RungComparison): number => (order ? order.indexOf(String(c.rung[along])) : Number(c.rung[along]));
+  return [...groups.values()].map((g) => [...g].sort((x, y) => rank(x) - rank(y))).filter((g) => g.length > 1);
+}
+
+/** Along a line, EA's lead grows when some harder rung's paired interval lies wholly above the easiest rung's; it shrinks when one lies wholly below. */
+function marginTrend(line: readonly RungComparison[]): 'grows' | 'shrinks' | 'flat' {
+  const [first, ...rest] = line;
+  if (rest.some((c) => c.paired.lo > first.paired.hi)) return 'grows';
+  if (rest.some((c) => c.paired.hi < first.paired.lo)) return 'shrinks';
+  return 'flat';
+}
+
+function atLeastAsGood(cmps: readonly RungComparison[], pool: PairedComparison, a: Required<VerdictArgs>): { verdict: Verdict; evidence: string } {
+  if (pool.n === 0) return { verdict: 'not measured', evidence: 'no rung has both mechanisms' };
+  const count = (k: RungComparison['accuracy']): RungComparison[] => cmps.filter((c) => c.accuracy === k);
+  const worse = count('dpa');
+  const verdict: Verdict = pool.hi < -a.tolerance ? 'does not hold'
+    : pool.lo >= -a.tolerance ? (worse.length === 0 ? 'holds' : 'partly') : 'undecided';
+  return {
+    verdict,
+    evidence: `paired EA − DPA over ${pool.n} (rung, seed) pairs: ${formatDifference(pool)} (sign-flip p = ${pool.p.toFixed(3)}); ` +
+      `per rung: EA better in ${count('ea').length}, tie in ${count('tie').length}, DPA better in ${worse.length}` +
+      `${worse.length ? ` (${worse.map((c) => `${rungName(c.rung)}: ${formatDifference(c.paired)}`).join('; ')})` : ''}, undecided in ${count('undecided').length}`,
+  };
+}
+
+/**
+ * The claims of the EA paper's abstract, judged on single-rule and multi-task rows (see the file
+ * comment for the interval rules; each claim states its own rule).
+ */
+export function eaClaims(input: ClaimsInput): Claim[] {
+  const a = resolveArgs(input);
+  const tol = a.tolerance;
+  const single = compareMechanisms(input.single, { ...a, cellKeys: ['size', 'N', 'b'] }).filter((c) => c.dpa && c.ea);
+  const multi = input.multi.length ? compareMechanisms(input.multi, { ...a, cellKeys: ['size', 'N', 'rules'] }).filter((c) => c.dpa && c.ea) : [];
+  const claims: Claim[] = [];
+
+  // 1. At least as good.
+  const all = [...single, ...multi];
+  const poolAll = pairedComparison([
+    ...pooledPairs(single, input.single, ['size', 'N', 'b']),
+    ...pooledPairs(multi, input.multi, ['size', 'N', 'rules']),
+  ], a);
+  const ge = atLeastAsGood(all, poolAll, a);
+  claims.push({
+    id: 'at-least-as-good', claim: 'EA performs at least as well as DPA (v1, v2 abstract; v2: "without loss of performance")', ...ge,
+    rule: `holds: the pooled paired interval lies above −${tol} and no rung's paired interval lies below −${tol}; partly: pooled above −${tol}, some rung below; does not hold: pooled interval below −${tol}; undecided: it straddles −${tol}.`,
+  });
+
+  // 2. The margin grows with complexity (single rule): along N at fixed size and b, along b at fixed size and N.
+  const singleLines = [...lines(single, ['size', 'b'], 'N'), ...lines(single, ['size', 'N'], 'b')];
+  const trends = singleLines.map((l) => ({ l, t: marginTrend(l) }));
+  const lineName = (l: readonly RungComparison[], along: string): string => `${rungName(Object.fromEntries(Object.entries(l[0].rung).filter(([k]) => k !== along)))}, ${along} ${l[0].rung[along]}→${l[l.length - 1].rung[along]}`;
+  const alongOf = (l: readonly RungComparison[]): string => (l[0].rung.N === l[1].rung.N ? 'b' : 'N');
+  const grows = trends.filter((x) => x.t === 'grows');
+  const shrinks = trends.filter((x) => x.t === 'shrinks');
+  claims.push({
+    id: 'margin-grows', claim: 'The margin of EA over DPA grows with task complexity',
+    evidence: singleLines.length
+      ? `of ${singleLines.length} complexity lines the paired margin grows along ${grows.length}${grows.length ? ` (${grows.map((x) => lineName(x.l, alongOf(x.l))).join('; ')})` : ''}, shrinks along ${shrinks.length}${shrinks.length ? ` (${shrinks.map((x) => lineName(x.l, alongOf(x.l))).join('; ')})` : ''}, neither along ${singleLines.length - grows.length - shrinks.length}`
+      : 'no line of two or more rungs with both mechanisms',
+    verdict: singleLines.length ? (grows.length === singleLines.length ? 'holds' : grows.length > shrinks.length && grows.length > 0 ? 'partly' : 'does not hold') : 'not measured',
+    rule: 'a line "grows" when some harder rung\'s paired interval lies wholly above the easiest rung\'s ("shrinks": wholly below). holds: grows along every line; partly: along more lines than it shrinks; else does not hold.',
+  });
+
+  // 3. Multi-task: EA ≥ DPA and the margin grows with the number of rules.
+  const ruleOrder = Object.keys(EA_RULE_SETS);
+  const multiLines = lines(multi, ['size', 'N'], 'rules', ruleOrder);
+  const multiPool = pairedComparison(pooledPairs(multi, input.multi, ['size', 'N', 'rules']), a);
+  const multiGe = atLeastAsGood(multi, multiPool, a);
+  const multiGrows = multiLines.filter((l) => marginTrend(l) === 'grows');
+  const multiShrinks = multiLines.filter((l) => marginTrend(l) === 'shrinks');
+  claims.push({
+    id: 'multi-task', claim: 'The growing margin also holds in multi-task settings',
+    evidence: multiLines.length
+      ? `${multiGe.evidence}; along ${multiLines.length} lines of more rules (${multiLines.map((l) => `${rungName({ size: l[0].rung.size, N: l[0].rung.N })}: ${l.map((c) => `${c.rung.rules} ${signed(c.paired.meanDifference)}`).join(' → ')}`).join('; ')}) the margin grows along ${multiGrows.length} and shrinks along ${multiShrinks.length}`
+      : 'not measurable: needs two or more rule sets with both mechanisms at some size and N',
+    verdict: multiLines.length === 0 ? 'not measured'
+      : multiGe.verdict === 'holds' && multiGrows.length === multiLines.length ? 'holds'
+      : multiGe.verdict !== 'does not hold' && multiGrows.length > 0 ? 'partly' : 'does not hold',
+    rule: 'holds: EA at least as good (rule of claim 1) and the margin grows (rule of claim 2) along every rules line; partly: not worse and it grows along some; else does not hold.',
+  });
+
+  // 4. EA reaches 100 % where DPA cannot, at fixed size (rungs without a one-key shortcut).
+  const clean = [...single, ...multi].filter((c) => c.shortcutShare === 0);
+  const eaOnly = clean.filter((c) => c.solvedSeparated === 'ea');
+  const dpaOnly = clean.filter((c) => c.solvedSeparated === 'dpa');
+  const eaBestOnly = clean.filter((c) => (c.ea as MechanismSummary).solvedSeeds > 0 && (c.dpa as MechanismSummary).solvedSeeds === 0);
+  const dpaBestOnly = clean.filter((c) => (c.dpa as MechanismSummary).solvedSeeds > 0 && (c.ea as MechanismSummary).solvedSeeds === 0);
+  const sizes = [...new Set(clean.map((c) => String(c.rung.size)))];
+  const eaOnlySizes = sizes.filter((s) => eaOnly.some((c) => c.rung.size === s));
+  const names = (cs: readonly RungComparison[]): string => (cs.length ? cs.map((c) => `${rungName(c.rung)} (EA ${formatShare(c.ea)}, DPA ${formatShare(c.dpa)})`).join('; ') : 'none');
+  claims.push({
+    id: 'reaches-100', claim: 'At fixed model size EA reaches 100 % on complexity levels DPA cannot reach',
+    evidence: `${clean.length} rungs without a shortcut; EA's share of seeds at 100 % above DPA's with non-overlapping Wilson intervals: ${names(eaOnly)}; the reverse: ${names(dpaOnly)}. ` +
+      `Best of n (some seed at 100 %, no seed of the other): EA only ${eaBestOnly.length}, DPA only ${dpaBestOnly.length}`,
+    verdict: clean.length === 0 ? 'not measured'
+      : sizes.length > 0 && eaOnlySizes.length === sizes.length && dpaOnly.length === 0 ? 'holds'
+      : (eaOnly.length > 0 || eaBestOnly.length > dpaBestOnly.length) && dpaOnly.length === 0 ? 'partly' : 'does not hold',
+    rule: 'holds: at every size some rung where EA\'s interval of the share at 100 % lies above DPA\'s, none the other way; partly: such a rung at some size, or more best-of-n EA-only rungs than DPA-only, and none the other way; else does not hold.',
+  });
+
+  // 5. No extra cost.
+  const paramsBy = new Map<string, Set<number>>();
+  for (const r of [...input.single, ...input.multi]) {
+    const id = `${r.size}|${r.N}|${r.b ?? r.rules}`;
+    paramsBy.set(id, (paramsBy.get(id) ?? new Set()).add(Number(r.parameterCount)));
+  }
+  const sameParams = [...paramsBy.values()].every((s) => s.size === 1);
+  const cost = input.cost ?? [];
+  const noExtra = cost.length > 0 && cost.every((c) => c.cpuRatio <= 1.05 && c.memoryRatio <= 1.05);
+  const smallExtra = cost.length > 0 && cost.every((c) => c.cpuRatio <= 1.5 && c.memoryRatio <= 1.5);
+  claims.push({
+    id: 'no-extra-cost', claim: 'EA needs no additional compute or memory (v2)',
+    evidence: `parameters equal for DPA and EA in ${sameParams ? 'every' : 'not every'} rung of the records; ` +
+      (cost.length ? `benchmark EA ÷ DPA: ${cost.map((c) => `${c.size}: CPU ${c.cpuRatio.toFixed(2)}, memory ${c.memoryRatio.toFixed(2)}`).join('; ')}` : 'no benchmark given'),
+    verdict: !paramsBy.size ? 'not measured' : !sameParams ? 'does not hold' : cost.length === 0 ? 'partly' : noExtra ? 'holds' : smallExtra ? 'partly' : 'does not hold',
+    rule: 'holds: equal parameters and EA ÷ DPA ≤ 1.05 in CPU time and memory at every size; partly: equal parameters and ≤ 1.5 (or no benchmark); else does not hold.',
+  });
+  return claims;
+}
+
+/** The (EA, DPA) final accuracies of every (rung, seed) both mechanisms have, for the rungs compared. */
+function pooledPairs(cmps: readonly RungComparison[], rows: readonly Row[], keys: readonly string[]): [number, number][] {
+  if (cmps.length === 0) return [];
+  const ids = new Set(cmps.map((c) => JSON.stringify(keys.map((k) => c.rung[k]))));
+  const bySeed = new Map<string, [number?, number?]>();
+  for (const r of rows) {
+    const id = JSON.stringify(keys.map((k) => r[k]));
+    if (!ids.has(id)) continue;
+    const pair = bySeed.get(`${id}|${r.seed}`) ?? [];
+    if (r.mechanism === EA) pair[0] = Number(r.finalAccuracy);
+    if (r.mechanism === DPA) pair[1] = Number(r.finalAccuracy);
+    bySeed.set(`${id}|${r.seed}`, pair);
+  }
+  return [...bySeed.values()].filter((p): p is [number, number] => p[0] !== undefined && p[1] !== undefined);
+}
+
+/** How much longer one mechanism takes to 100 % than the other, over the rungs both solve. */
+export interface StepsToPerfectRatio {
+  /** Rungs where both mechanisms have a seed at 100 % (shortcut rungs included). */
+  rungs: number;
+  /** Rungs where EA's mean steps to 100 % (its solved seeds) are more than DPA's, fewer, equal. */
+  eaSlower: number;
+  eaFaster: number;
+  equal: number;
+  /** Geometric mean, smallest and largest of EA ÷ DPA mean steps to 100 % (NaN when no rung). */
+  geometricMean: number;
+  min: number;
+  max: number;
+}
+
+/**
+ * EA ÷ DPA mean steps to 100 % per rung both solve (a learning-speed measure on the convergence data;
+ * steps are counted at the grid's evaluation interval, and only solved seeds count, so a rung where
+ * one mechanism solves fewer seeds compares its easier seeds).
+ */
+export function stepsToPerfectRatio(cmps: readonly RungComparison[]): StepsToPerfectRatio {
+  const ratios = cmps.filter((c) => c.ea && c.dpa && c.ea.solvedSeeds > 0 && c.dpa.solvedSeeds > 0)
+    .map((c) => (c.ea as MechanismSummary).stepsToPerfect / (c.dpa as MechanismSummary).stepsToPerfect);
+  const n = ratios.length;
+  return {
+    rungs: n,
+    eaSlower: ratios.filter((r) => r > 1).length,
+    eaFaster: ratios.filter((r) => r < 1).length,
+    equal: ratios.filter((r) => r === 1).length,
+    geometricMean: n ? Math.exp(ratios.reduce((a, r) => a + Math.log(r), 0) / n) : Number.NaN,
+    min: n ? Math.min(...ratios) : Number.NaN,
+    max: n ? Math.max(...ratios) : Number.NaN,
+  };
+}
+
+export interface VerdictChange {
+  id: string;
+  claim: string;
+  before: Verdict;
+  after: Verdict;
+  changed: boolean;
+}
+
+/** Claim by claim, the verdict on two data sets (e.g. the 800-step view and the convergence protocol). */
+export function verdictChanges(before: readonly Claim[], after: readonly Claim[]): VerdictChange[] {
+  return after.map((c) => {
+    const b = before.find((x) => x.id === c.id);
+    const was: Verdict = b ? b.verdict : 'not measured';
+    return { id: c.id, claim: c.claim, before: was, after: c.verdict, changed: was !== c.verdict };
+  });
+}
+
+export interface PlateauAudit {
+  /** The plateau window of the runs in steps (window × evalEvery), or null if they had no plateau stop. */
+  windowSteps: number | null;
+  /** The longest stretch (steps) a run that later rose by more than minDelta had sat without such a rise, and which run. */
+  longestFlatBeforeRise: number;
+  run: string | null;
+  /** Runs ended by the plateau stop. */
+  plateauStops: number;
+  /** Whether some later-rising run had sat flat for at least half the window (the window may be too short). */
+  warning: boolean;
+}
+
+/**
+ * Did any run sit flat as long as the plateau window before it rose? For each record's evaluation
+ * curve: the steps between two rises of the best accuracy by more than minDelta (default the runs'
+ * own, else 0.005). Curves are thinned to ≤ 50 points in records, so stretches are measured at that
+ * resolution.
+ */
+export function plateauAudit(records: readonly ResultRecord[]): PlateauAudit {
+  let longest = 0;
+  let run: string | null = null;
+  let windowSteps: number | null = null;
+  let plateauStops = 0;
+  for (const r of records) {
+    const t = r.spec.trainer as { plateau?: { window?: number; minDelta?: number } | null; evalEvery?: number };
+    const delta = t.plateau?.minDelta ?? 0.005;
+    if (t.plateau?.window && t.evalEvery) windowSteps = Math.max(windowSteps ?? 0, t.plateau.window * t.evalEvery);
+    if (r.stopReason === 'plateau') plateauStops++;
+    // anchor: the accuracy at the last rise; a rise is an evaluation more than δ above it.
+    let anchor = -Infinity;
+    let since = 0;
+    for (const p of r.curve) {
+      if (p.accuracy <= anchor + delta) continue;
+      if (anchor > -Infinity && p.step - since > longest) {
+        longest = p.step - since;
+        run = r.key;
+      }
+      anchor = p.accuracy;
+      since = p.step;
+    }
+  }
+  return { windowSteps, longestFlatBeforeRise: longest, run, plateauStops, warning: windowSteps !== null && longest >= windowSteps / 2 };
+}
+
+export interface PlateauFollowUpCell {
+  key: string;
+  /** Final accuracy and steps when the plateau stop ended the run. */
+  before: { accuracy: number; steps: number };
+  /** The same cell trained without the plateau stop. */
+  after: { accuracy: number; steps: number; stopReason: string };
+  /** Best accuracy rose by more than minDelta after the plateau stop's point. */
+  rose: boolean;
+  /** Reached 100 % without the stop. */
+  solved: boolean;
+}
+
+export interface PlateauFollowUp {
+  /** Plateau-stopped cells of the base records, and how many of them have a record without the stop. */
+  plateauStopped: number;
+  retrained: number;
+  cells: PlateauFollowUpCell[];
+  /** Retrained cells whose best accuracy rose, and those that reached 100 %. */
+  rose: number;
+  solved: number;
+}
+
+/**
+ * The plateau-stopped runs of `base` against the same cells retrained without the stop
+ * (`ea run … --no-plateau --only-stopped plateau`): how many rose later, how many reached 100 %.
+ */
+export function plateauFollowUp(base: readonly ResultRecord[], withoutStop: readonly ResultRecord[], { minDelta = 0.005 }: { minDelta?: number } = {}): PlateauFollowUp {
+  const later = new Map(withoutStop.map((r) => [r.key, r]));
+  const stopped = base.filter((r) => r.stopReason === 'plateau');
+  const cells = stopped.filter((r) => later.has(r.key)).map((r): PlateauFollowUpCell => {
+    const l = later.get(r.key) as ResultRecord;
+    return {
+      key: r.key,
+      before: { accuracy: r.finalAccuracy, steps: r.steps },
+      after: { accuracy: l.finalAccuracy, steps: l.steps, stopReason: l.stopReason },
+      rose: l.bestAccuracy > r.bestAccuracy + minDelta,
+      solved: l.stopReason === 'perfect',
+    };
+  });
+  return { plateauStopped: stopped.length, retrained: cells.length, cells, rose: cells.filter((c) => c.rose).length, solved: cells.filter((c) => c.solved).length };
+}
+
+/**
+ * The records of a plateau-stopped grid with each plateau-stopped cell replaced by its run without
+ * the stop where there is one: the protocol "100 % or the full budget". A cell that ended at 100 % or
+ * its steps would have ended the same way without the stop, so its record stands.
+ */
+export function replacePlateauStops(base: readonly ResultRecord[], withoutStop: readonly ResultRecord[]): ResultRecord[] {
+  const later = new Map(withoutStop.map((r) => [r.key, r]));
+  return base.map((r) => (r.stopReason === 'plateau' ? later.get(r.key) ?? r : r));
+}
+
+/** Table arguments (`showTable`). */
+export interface VerdictTable {
+  columns: string[];
+  rows: (string | number)[][];
+  caption?: string;
+}
+
+const rungVerdict = (c: RungComparison): string => (c.solvedSeparated ? `${c.solvedSeparated.toUpperCase()} reaches 100 % more often`
+  : c.accuracy === 'tie' ? 'tie' : c.accuracy === 'undecided' ? 'undecided' : `${c.accuracy.toUpperCase()} more accurate`);
+const stops = (s: MechanismSummary | null): string => (s ? Object.entries(s.stopReasons).map(([k, n]) => `${n} ${k}`).join(', ') : '—');
+const steps = (s: MechanismSummary | null): string => (s && Number.isFinite(s.stepsToPerfect) ? String(Math.round(s.stepsToPerfect)) : '—');
+const iv = (s: MechanismSummary | null, k: 'mean' | 'best'): string => (s ? formatInterval(s[k]) : '—');
+
+/** One row per rung: seeds at 100 % (Wilson), mean and best accuracy (bootstrap), the paired difference and test, the rung's verdict, mean steps to 100 % of the solved seeds. */
+export function comparisonTable(cmps: readonly RungComparison[], caption?: string): VerdictTable {
+  return {
+    columns: ['rung', 'EA at 100 %', 'DPA at 100 %', 'EA mean', 'DPA mean', 'EA best', 'DPA best', 'EA − DPA (paired)', 'p', 'verdict',
+      'EA steps to 100 %', 'DPA steps to 100 %', 'shortcut share', 'EA runs ended', 'DPA runs ended'],
+    rows: cmps.map((c) => [rungName(c.rung), formatShare(c.ea), formatShare(c.dpa), iv(c.ea, 'mean'), iv(c.dpa, 'mean'), iv(c.ea, 'best'), iv(c.dpa, 'best'),
+      c.paired.n ? formatDifference(c.paired) : '—', c.paired.n ? c.paired.p.toFixed(3) : '—', rungVerdict(c), steps(c.ea), steps(c.dpa),
+      c.shortcutShare ? c.shortcutShare.toFixed(2) : '0', stops(c.ea), stops(c.dpa)]),
+    ...(caption ? { caption } : {}),
+  };
+}
+
+const frontierText = (v: number | null, values: readonly number[]): string => (v === null ? `below ${values[0]}` : v === values.at(-1) ? `≥ ${v} (grid end)` : String(v));
+
+/** One row per size × mechanism × `within` value: the best-of-n frontier with its interval, the all-seeds frontier, whether it lies inside the grid. */
+export function frontierTable(estimates: readonly FrontierEstimate[], caption?: string): VerdictTable {
+  return {
+    columns: ['group', 'best of n', '95 % interval', 'all seeds', 'inside the grid', 'left out (shortcut)', 'missing'],
+    rows: estimates.map((f) => [rungName(f.group), frontierText(f.best, f.values), `[${frontierText(f.interval[0], f.values)}, ${frontierText(f.interval[1], f.values)}]`,
+      frontierText(f.all, f.values), f.inside ? 'yes' : 'no', f.excluded.join(', ') || '—', f.missing.join(', ') || '—']),
+    ...(caption ? { caption } : {}),
+  };
+}
+
+/** The claims at convergence beside their verdicts on the earlier data, with evidence and rule. */
+export function claimsTable(before: readonly Claim[], after: readonly Claim[], caption?: string): VerdictTable {
+  const changes = verdictChanges(before, after);
+  return {
+    columns: ['claim', 'verdict (800 steps)', 'verdict (convergence)', 'changed', 'evidence (convergence)', 'rule'],
+    rows: after.map((c, i) => [c.claim, changes[i].before, c.verdict, changes[i].changed ? 'yes' : 'no', c.evidence, c.rule]),
+    ...(caption ? { caption } : {}),
+  };
+}
