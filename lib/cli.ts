@@ -27,17 +27,18 @@ import { ATTENTION_RULES } from './attention/registry.js';
 import { BACKENDS, initBackend, type BackendName } from './backend.js';
 import { BENCH_HELP, runBenchCommand } from './bench/command.js';
 import { benchConfigs } from './bench/configs.js';
-import { availableCores, recommendedParallelism } from './bench/workers.js';
+import { availableCores, recommendedParallelism } from './util/parallelism.js';
 import { MODEL_KINDS } from './models/registry.js';
 import { expandGrid, parseOnly, parseShard } from './lab/grid.js';
 import { attachToParent, fromWire, isPoolWorker, runWorkerPool, workerEventSink, workerShard, type Shard, type WorkerExit } from './lab/pool.js';
 import { formatEta, progressReporter } from './lab/progress.js';
-import { EXPERIMENTS, experimentsOf, getExperiment } from './papers/registry.js';
+import { EXPERIMENTS } from './papers/registry.js';
 import { planRun, runExperiment, STOP_REASONS, type RunEvent, type RunOptions, type RunSummary } from './lab/runner.js';
 import { ENGINES, type Engine, type StopReason } from './train/types.js';
 import { defaultDataDir, type ResultProblem } from './lab/store.js';
 import { EXPERIMENT_TASK_KINDS } from './lab/tasks.js';
 import { PAPERS, SCALES, type Cell, type Experiment, type Scale } from './lab/types.js';
+import { experimentsOf, getExperiment } from './lab/experiments.js';
 
 /** Where the command writes (injectable for tests). */
 export interface CliIO {

@@ -15,7 +15,7 @@ import { findTorchPython, runBench, torchStep } from '../lib/bench/bench.js';
 import { runBenchCommand } from '../lib/bench/command.js';
 import { BENCH_CONFIGS, benchConfigs, type BenchConfig } from '../lib/bench/configs.js';
 import { countKernels } from '../lib/bench/kernels.js';
-import { defaultWorkers } from '../lib/bench/workers.js';
+import { defaultWorkers } from '../lib/util/parallelism.js';
 import { parameterCount } from '../lib/models/model.js';
 import { createModel } from '../lib/models/registry.js';
 import { disposeParams, initParams } from '../lib/models/params.js';

@@ -7,15 +7,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
-import {
-  bitsPerCharacter, collapseCurves, deleteQueryRows, keptHead, pairedTTest, deletionPattern, naiveCogRow, pairedDifferences, ruleWeights, rowWeights,
-  signedAttentionGridFigure, signedOffsetProfile, weightRowStats, type AttentionWeights,
-} from '../lib/papers/cog/analysis.js';
+import { bitsPerCharacter, collapseCurves, deleteQueryRows, keptHead, deletionPattern, naiveCogRow, ruleWeights, rowWeights, signedAttentionGridFigure, signedOffsetProfile, weightRowStats, type AttentionWeights } from '../lib/papers/cog/analysis.js';
 import { expandGrid } from '../lib/lab/grid.js';
 import type { ResultRecord } from '../lib/lab/record.js';
-import { getExperiment } from '../lib/papers/registry.js';
+import { pairedTTest, pairedDifferences } from '../lib/lab/statistics.js';
 import { createModel } from '../lib/models/registry.js';
 import { assertClose, testBackends } from './helpers.js';
+import { getExperiment } from '../lib/lab/experiments.js';
 
 test('ruleWeights / rowWeights: Cog, softmax and EA on hand-computed rows, causal, no leak', async () => {
   for (const backend of await testBackends()) {
@@ -230,7 +228,7 @@ test('keptHead: a kept model\'s layer-0 attention on its first evaluation batch 
   const { join } = await import('node:path');
   const { defaultDataDir } = await import('../lib/lab/store.js');
   const { loadKeptModel } = await import('../lib/lab/results.js');
-  const { attentionWeights } = await import('../lib/papers/ts/analysis.js');
+  const { attentionWeights } = await import('../lib/lab/attention-maps.js');
   const { disposeParams } = await import('../lib/models/params.js');
   await testBackends();
   const dir = join(defaultDataDir(), 'cog', 'cog-delete', 'full');

@@ -10,7 +10,7 @@ import { initBackend } from '../lib/backend.js';
 import { collapseSweep } from '../lib/papers/cog/collapse-sweep.js';
 import { collapseRatioFigure, collapseSensitivityFigure, trainedCollapseFigure } from '../lib/papers/cog/collapse-figures.js';
 import type { CollapseCurve } from '../lib/papers/cog/analysis.js';
-import type { Summary } from '../lib/lab/results.js';
+import type { Summary } from '../lib/lab/statistics.js';
 import { initParams, disposeParams } from '../lib/models/params.js';
 import { Transformer } from '../lib/models/transformer.js';
 import { sensitivity } from '../lib/tasks/collapse.js';

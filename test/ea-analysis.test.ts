@@ -7,14 +7,12 @@ import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { attentionRule } from '../lib/attention/registry.js';
 import { causalMask } from '../lib/attention/rule.js';
-import {
-  angleHistogram, attendedAngleSummary, attentionMap, offsetProfile, gridCompleteness, queryKeyGeometry, runTiming,
-  type QueryKeyGeometry,
-} from '../lib/papers/ea/analysis.js';
+import { angleHistogram, attendedAngleSummary, attentionMap, offsetProfile, queryKeyGeometry, type QueryKeyGeometry } from '../lib/papers/ea/analysis.js';
 import type { ResultRecord } from '../lib/lab/record.js';
 import { disposeParams, initParams } from '../lib/models/params.js';
 import { Transformer } from '../lib/models/transformer.js';
 import { assertClose, testBackends } from './helpers.js';
+import { gridCompleteness, runTiming } from '../lib/lab/completeness.js';
 
 
 test('gridCompleteness: found, missing and extra keys against the experiment grid', () => {

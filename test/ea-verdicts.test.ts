@@ -5,12 +5,11 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import {
-  claimsTable, compareMechanisms, comparisonTable, eaClaims, frontierEstimate, frontierTable, plateauAudit, plateauFollowUp, replacePlateauStops, rungRules, stepsToPerfectRatio,
-  verdictChanges, type Claim,
-} from '../lib/papers/ea/verdicts.js';
+import { compareMechanisms, comparisonTable, eaClaims, frontierEstimate, frontierTable, rungRules, stepsToPerfectRatio } from '../lib/papers/ea/verdicts.js';
 import { solvedShareFigure } from '../lib/papers/ea/figures.js';
 import type { ResultRecord } from '../lib/lab/record.js';
+import { claimsTable, verdictChanges, type Claim } from '../lib/lab/verdicts.js';
+import { plateauAudit, plateauFollowUp, replacePlateauStops } from '../lib/lab/plateau-audit.js';
 
 type Row = Record<string, string | number>;
 const DPA = 'dot-product';

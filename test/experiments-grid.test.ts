@@ -4,11 +4,12 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { budgetLabel, configHash, expandGrid, parseOnly, parseShard, stableJson } from '../lib/lab/grid.js';
+import { budgetLabel, configHash, expandGrid, parseOnly, parseShard } from '../lib/lab/grid.js';
 import { formatEta, progressReporter } from '../lib/lab/progress.js';
 import { compactLossCurve, decodeRecord, thin, type ResultRecord } from '../lib/lab/record.js';
 import { toyExperiment } from '../lib/lab/toy.js';
 import type { CellSpec, Experiment, GridDef } from '../lib/lab/types.js';
+import { stableJson } from '../lib/util/stable-json.js';
 
 function grid(axes: GridDef['axes'], extra: Partial<GridDef> = {}): Experiment {
   const def: GridDef = {

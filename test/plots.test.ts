@@ -13,10 +13,11 @@ import { disposeParams } from '../lib/models/params.js';
 import { ToySource } from '../lib/train/data.js';
 import {
   PLOTLY_MIME, angleScaleMap, angleSweep, barFigure, contextWeights, figureBundle, formatDuration, formatRate,
-  heatmapFigure, inNotebook, lineFigure, LiveTraining, logTicks, niceTicks, notebookScale, show, svgChart, tableBundle, trainLive,
+  heatmapFigure, inNotebook, lineFigure, LiveTraining, logTicks, niceTicks, show, svgChart, tableBundle, trainLive,
   type DisplaySink, type MimeBundle, type PlotlyFigure,
 } from '../lib/plots/index.js';
 import { assertClose } from './helpers.js';
+import { notebookScale } from '../lib/notebook/scale.js';
 
 await initBackend(process.env.EA_TEST_BACKENDS?.split(',')[0] as 'tensorflow' | 'wasm' | 'cpu' | undefined);
 

@@ -7,12 +7,9 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
-import {
-  attentionWeights, batchWindow, cisPositionSimilarity, cisWeightAnalysis, copySourceAttention, findIarcExample, iarcCopySources, iarcLabelShares,
-  iarcSegments, layerAttentionMap, meanCurve, partialSolverAccuracy, summariseModels, tsModelName, type LayerAttention,
-} from '../lib/papers/ts/analysis.js';
+import { batchWindow, cisPositionSimilarity, cisWeightAnalysis, copySourceAttention, findIarcExample, iarcCopySources, iarcLabelShares, iarcSegments, meanCurve, partialSolverAccuracy, summariseModels, tsModelName } from '../lib/papers/ts/analysis.js';
 import { expandGrid } from '../lib/lab/grid.js';
-import { getExperiment } from '../lib/papers/registry.js';
+import { attentionWeights, layerAttentionMap, type LayerAttention } from '../lib/lab/attention-maps.js';
 import { readRecord, recordPath, resultDir, defaultDataDir } from '../lib/lab/store.js';
 import { TS_BUDGET_FACTOR, TS_BEST_KEPT_SEED, TS_CONVERGENCE_READINGS, TS_GROUP_STEPS, TS_READINGS } from '../lib/papers/ts/grids.js';
 import { initBackend } from '../lib/backend.js';
@@ -21,6 +18,7 @@ import { Transformer } from '../lib/models/transformer.js';
 import { IarcTask, iarcStream } from '../lib/tasks/iarc.js';
 import type { BatchData } from '../lib/train/data.js';
 import { assertClose, testBackends } from './helpers.js';
+import { getExperiment } from '../lib/lab/experiments.js';
 
 const N = 16;
 /** papers.md: 5 9 I 10 11 12 13 A 9 6 15 5 4 R 4 5 15 6 C 15 6 15 6 15 I 0 1 2 (positions 0..27). */

@@ -6,7 +6,8 @@ import { parseArgs } from 'node:util';
 import { BACKENDS, backendInfo, type BackendName } from '../backend.js';
 import { runBench, formatBenchTable, type BenchOptions } from './bench.js';
 import { BENCH_CONFIGS, benchConfigs } from './configs.js';
-import { availableCores, measureWorkers } from './workers.js';
+import { measureWorkers } from './workers.js';
+import { availableCores } from '../util/parallelism.js';
 
 export const BENCH_HELP = `ea bench — training throughput of this library against PyTorch, side by side
 

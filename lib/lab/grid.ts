@@ -12,30 +12,13 @@
  * turns the plateau stop off; each changes the spec (so the config hash) and files the records under
  * `<scale>-<budget label>` (e.g. full-steps12000, full-noplateau, full-x2-noplateau).
  */
-import { createHash } from 'node:crypto';
 import type { AxisValue, Cell, CellSpec, Experiment, GridDef, GridPoint, Scale } from './types.js';
 import { SCALES } from './types.js';
+import { sha256, stableJson } from '../util/stable-json.js';
 
 /** An experiment's grids at every scale from one builder: `scales: perScale((s) => myGrid(s))`. */
 export function perScale(grid: (scale: Scale) => GridDef): Record<Scale, GridDef> {
   return Object.fromEntries(SCALES.map((s) => [s, grid(s)])) as Record<Scale, GridDef>;
-}
-
-/** JSON with object keys sorted, so equal values give equal text (and equal hashes). */
-export function stableJson(value: unknown): string {
-  if (value === undefined) return 'null';
-  if (value === null || typeof value !== 'object') {
-    if (typeof value === 'number' && !Number.isFinite(value)) return 'null';
-    return JSON.stringify(value);
-  }
-  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
-  const o = value as Record<string, unknown>;
-  return `{${Object.keys(o).filter((k) => o[k] !== undefined).sort().map((k) => `${JSON.stringify(k)}:${stableJson(o[k])}`).join(',')}}`;
-}
-
-/** SHA-256 of `text`, hex. */
-export function sha256(text: string): string {
-  return createHash('sha256').update(text, 'utf8').digest('hex');
 }
 
 /** The config hash of a cell: 16 hex digits of SHA-256 over the canonical JSON of its spec. */

@@ -9,7 +9,7 @@
  */
 import type { BackendInfo } from '../backend.js';
 import type { EvalRecord, LossPoint, StopReason } from '../train/types.js';
-import { sha256, stableJson } from './grid.js';
+import { sha256, stableJson } from '../util/stable-json.js';
 import type { CellSpec, GridPoint, ResultGroup, Scale } from './types.js';
 import { RESULT_GROUPS, SCALES } from './types.js';
 

@@ -27,11 +27,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { DataFrame } from 'danfojs-node';
 import type { ParamMap, SequenceModel } from '../models/model.js';
 import { loadModel } from '../models/registry.js';
-import { getExperiment } from '../papers/registry.js';
+import { getExperiment } from './experiments.js';
 import { defaultDataDir, modelPath, readRecord, readResults, recordPath, resultDir, type LoadedRecord, type ResultProblem } from './store.js';
 import type { ResultRecord } from './record.js';
 import { createTaskSource, type TaskSource } from './tasks.js';
-import type { Scale } from './types.js';
+import type { Scale, Scalar } from './types.js';
+import { aggregate } from './statistics.js';
 
 type Danfo = typeof import('danfojs-node');
 let danfo: Danfo | undefined;
@@ -114,8 +115,6 @@ export function loadExperimentResults(name: string, scale: Scale = 'full', optio
   return loadResults(resultDir(options.root ?? defaultDataDir(), experiment.paper, experiment.name, scale, options.budget), options);
 }
 
-/** A value for a frame cell: danfojs wants numbers, strings or booleans; missing numbers become NaN. */
-type Scalar = number | string | boolean;
 
 /** One flat row per record (see the file comment for the columns). */
 export function resultRows(records: readonly ResultRecord[]): Record<string, Scalar>[] {
@@ -198,30 +197,6 @@ export function curvesFrame(records: readonly ResultRecord[]): DataFrame {
   return rows.length ? new dfd.DataFrame(rows) : new dfd.DataFrame([]);
 }
 
-/** Aggregate of one metric over the rows of a group (usually the seeds of one cell). */
-export interface Summary {
-  mean: number;
-  /** Sample standard deviation (n − 1); NaN for a single value. */
-  std: number;
-  /** Best of n: the maximum (or the minimum, for losses: see `summarise`'s `lowerIsBetter`). */
-  best: number;
-  worst: number;
-  /** Number of non-NaN values. */
-  count: number;
-}
-
-/** mean, sample std, best-of-n, worst and count of the non-NaN values. */
-export function aggregate(values: readonly number[], lowerIsBetter = false): Summary {
-  const xs = values.filter((v) => typeof v === 'number' && !Number.isNaN(v));
-  const n = xs.length;
-  if (n === 0) return { mean: Number.NaN, std: Number.NaN, best: Number.NaN, worst: Number.NaN, count: 0 };
-  const mean = xs.reduce((a, b) => a + b, 0) / n;
-  const std = n > 1 ? Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1)) : Number.NaN;
-  const max = Math.max(...xs);
-  const min = Math.min(...xs);
-  return { mean, std, best: lowerIsBetter ? min : max, worst: lowerIsBetter ? max : min, count: n };
-}
-
 /** Plain-object form of `summarise`: one row per group, sorted by the group columns as they first appear. */
 export function summariseRows(rows: readonly Record<string, Scalar>[], by: readonly string[], metric: string, lowerIsBetter = false): Record<string, Scalar>[] {
   if (rows.length && !(metric in rows[0])) {
@@ -281,4 +256,10 @@ export function loadKeptModel(dir: string, key: string): KeptModel {
   if (!record.modelFile) throw new Error(`${recordPath(dir, key)}: no model was kept for cell '${key}' (the experiment's options did not ask for it)`);
   const { model, params } = loadModel(modelPath(dir, key));
   return { record, model, params, task: createTaskSource(record.spec.task) };
+}
+
+/** A cell is solved when some evaluation reached 100 % accuracy (`stepsToPerfect` is a number). */
+export function isSolved(row: Record<string, Scalar>): boolean {
+  const s = row.stepsToPerfect;
+  return typeof s === 'number' && Number.isFinite(s);
 }

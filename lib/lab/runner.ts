@@ -38,10 +38,10 @@ import { parameterCount, type SequenceModel } from '../models/model.js';
 import { disposeParams, initParams, saveParams } from '../models/params.js';
 import { createModel, type ModelSpec } from '../models/registry.js';
 import { readCheckpoint, type Checkpoint } from '../train/checkpoint.js';
-import { recommendedParallelism } from '../bench/workers.js';
+import { recommendedParallelism } from '../util/parallelism.js';
 import { trainBatched } from '../train/batched.js';
 import { train } from '../train/trainer.js';
-import { budgetLabel, expandGrid, stableJson, type ExpandOptions } from './grid.js';
+import { budgetLabel, expandGrid, type ExpandOptions } from './grid.js';
 import { measure } from './measures.js';
 import { compactLossCurve, evalCurve, sealRecord, type MeasureResult, type ResultRecord } from './record.js';
 import {
@@ -51,6 +51,7 @@ import { createTaskSource, type TaskSource } from './tasks.js';
 import { cpuSimd, libraryVersion } from '../util/host.js';
 import type { Cell, CellSpec, Experiment, Scale } from './types.js';
 import { type EvalRecord, type CheckpointEvent, type Engine, type EvalEvent, type StepEvent, type StopReason, type TrainerArgs, type TrainResult } from '../train/types.js';
+import { stableJson } from '../util/stable-json.js';
 
 export { cpuSimd, libraryVersion };
 

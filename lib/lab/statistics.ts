@@ -18,6 +18,7 @@
  * ```
  */
 import { Rng } from '../util/rng.js';
+import type { Scalar } from './types.js';
 
 /** An estimate with a two-sided interval at `level` (0.95 unless stated). NaN estimate and [NaN, NaN] when n = 0. */
 export interface Interval {
@@ -172,4 +173,88 @@ export function pairedComparison(pairs: readonly (readonly [number, number])[], 
     total++;
   }
   return { meanDifference: ci.estimate, lo: ci.lo, hi: ci.hi, p: extreme / total, exact, wins, losses, ties: n - wins - losses, n };
+}
+
+/** Aggregate of one metric over the rows of a group (usually the seeds of one cell). */
+export interface Summary {
+  mean: number;
+  /** Sample standard deviation (n − 1); NaN for a single value. */
+  std: number;
+  /** Best of n: the maximum (or the minimum, for losses: see `summarise`'s `lowerIsBetter`). */
+  best: number;
+  worst: number;
+  /** Number of non-NaN values. */
+  count: number;
+}
+
+/** mean, sample std, best-of-n, worst and count of the non-NaN values. */
+export function aggregate(values: readonly number[], lowerIsBetter = false): Summary {
+  const xs = values.filter((v) => typeof v === 'number' && !Number.isNaN(v));
+  const n = xs.length;
+  if (n === 0) return { mean: Number.NaN, std: Number.NaN, best: Number.NaN, worst: Number.NaN, count: 0 };
+  const mean = xs.reduce((a, b) => a + b, 0) / n;
+  const std = n > 1 ? Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1)) : Number.NaN;
+  const max = Math.max(...xs);
+  const min = Math.min(...xs);
+  return { mean, std, best: lowerIsBetter ? min : max, worst: lowerIsBetter ? max : min, count: n };
+}
+
+export interface PairedDifference {
+  /** The value of the pairing column (e.g. the seed). */
+  pair: Scalar;
+  a: number;
+  b: number;
+  /** b − a */
+  difference: number;
+}
+
+/**
+ * Differences of `metric` between two values of `column` (e.g. mechanism 'cog' minus 'dot-product') in
+ * rows that agree on `pairBy` (e.g. the seed: same data order and initialisation seed). Rows without a
+ * partner are left out.
+ */
+export function pairedDifferences(rows: readonly Record<string, Scalar>[], args: { column: string; a: Scalar; b: Scalar; metric: string; pairBy: string }): PairedDifference[] {
+  for (const k of [args.column, args.metric, args.pairBy]) {
+    if (rows.length && !(k in rows[0])) throw new Error(`pairedDifferences: no column '${k}'; columns are ${Object.keys(rows[0]).join(', ')}`);
+  }
+  const side = (v: Scalar): Map<Scalar, number> => new Map(rows.filter((r) => r[args.column] === v).map((r) => [r[args.pairBy], Number(r[args.metric])]));
+  const A = side(args.a);
+  const B = side(args.b);
+  return [...A.keys()].filter((p) => B.has(p)).sort((x, y) => (x < y ? -1 : x > y ? 1 : 0)).map((p) => {
+    const a = A.get(p) as number;
+    const b = B.get(p) as number;
+    return { pair: p, a, b, difference: b - a };
+  });
+}
+
+/** Two-sided 5 % critical values of Student's t for 1..30 degrees of freedom (beyond: the normal 1.96). */
+const T_CRITICAL_95 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131,
+  2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042];
+
+export interface PairedTTest {
+  /** Number of pairs. */
+  n: number;
+  /** Mean and sample standard deviation of the differences. */
+  mean: number;
+  std: number;
+  /** mean / (std / √n); NaN with fewer than 2 pairs. */
+  t: number;
+  degreesOfFreedom: number;
+  /** The two-sided 5 % critical value of |t|. */
+  critical: number;
+  /** |t| > critical: the mean difference is not zero at the 5 % level (two-sided). */
+  significant: boolean;
+  /** The 95 % t interval of the mean difference, mean ± critical·std/√n; NaN bounds with fewer than 2 pairs. */
+  interval: [number, number];
+}
+
+/** Paired t-test of differences against 0 (e.g. `pairedDifferences(...).map((d) => d.difference)`). */
+export function pairedTTest(differences: readonly number[]): PairedTTest {
+  const a = aggregate(differences);
+  const n = a.count;
+  const df = n - 1;
+  const t = n > 1 ? a.mean / (a.std / Math.sqrt(n)) : Number.NaN;
+  const critical = df >= 1 ? (T_CRITICAL_95[df - 1] ?? 1.96) : Number.NaN;
+  const half = n > 1 ? critical * a.std / Math.sqrt(n) : Number.NaN;
+  return { n, mean: a.mean, std: a.std, t, degreesOfFreedom: df, critical, significant: Number.isFinite(t) && Math.abs(t) > critical, interval: [a.mean - half, a.mean + half] };
 }

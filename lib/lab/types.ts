@@ -126,3 +126,9 @@ export interface Cell {
   /** The budget label when the steps were changed from the grid's ('steps40000', 'x10'); see `budgetLabel`. */
   budget?: string;
 }
+
+/** A value in a flat results row (danfojs wants numbers, strings or booleans). */
+export type Scalar = number | string | boolean;
+
+/** One flat row of results: column → value. */
+export type Row = Record<string, Scalar>;

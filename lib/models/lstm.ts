@@ -27,8 +27,9 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { ApplyOptions, ModelOutput, ParamMap, ParamSpec, SequenceModel } from './model.js';
-import { checkTokens, requirePositiveInt } from './model.js';
+import { checkTokens } from './model.js';
 import { embed, linear, linearSpecs } from './layers.js';
+import { requirePositiveInt } from '../util/checks.js';
 
 export interface LSTMArgs {
   /** Number of token types V (tokens are 0..V−1). Required. */

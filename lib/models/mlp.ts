@@ -25,9 +25,10 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { ApplyOptions, ModelOutput, ParamMap, ParamSpec, SequenceModel } from './model.js';
-import { checkTokens, requirePositiveInt } from './model.js';
+import { checkTokens } from './model.js';
 import type { Activation } from './layers.js';
 import { ACTIVATIONS, activate, linear } from './layers.js';
+import { requirePositiveInt } from '../util/checks.js';
 
 export interface MLPArgs {
   /** Number of token types V (tokens are 0..V−1). Required. */

@@ -80,14 +80,6 @@ export function parameterCount(model: Pick<SequenceModel, 'parameters'>): number
   return model.parameters.reduce((n, p) => n + p.shape.reduce((a, b) => a * b, 1), 0);
 }
 
-/** Checks that `value` is a positive integer; the message names the parameter. */
-export function requirePositiveInt(name: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw new Error(`${name} must be a positive integer; got ${JSON.stringify(value)}`);
-  }
-  return value;
-}
-
 /** Checks tokens: rank 2, int32, length ≤ contextLength. Values are the caller's business. */
 export function checkTokens(tokens: tf.Tensor, contextLength: number): void {
   if (tokens.rank !== 2) throw new Error(`tokens must be [batch, time]; got shape [${tokens.shape}]`);

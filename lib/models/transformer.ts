@@ -25,9 +25,10 @@ import type { AttentionRule, AttentionRuleOptions, ScoreScale } from '../attenti
 import { CausalMaskCache, scaleFactor } from '../attention/rule.js';
 import { attentionLayer } from './attention-layer.js';
 import type { ApplyOptions, ModelOutput, ParamMap, ParamSpec, QueryKey, SequenceModel } from './model.js';
-import { checkTokens, requirePositiveInt } from './model.js';
+import { checkTokens } from './model.js';
 import type { Activation } from './layers.js';
 import { ACTIVATIONS, activate, applyLayerNorm, applyLinear, embed, layerNormSpecs, linearSpecs, sinusoidalPositions } from './layers.js';
+import { requirePositiveInt } from '../util/checks.js';
 
 export interface TransformerArgs {
   /** Number of token types V (tokens are 0..V−1). Required. */

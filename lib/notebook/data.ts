@@ -20,11 +20,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gridCompleteness, runTiming, type GridCompleteness } from '../papers/ea/analysis.js';
-import type { VerdictTable } from '../papers/ea/verdicts.js';
+import { gridCompleteness, runTiming, type GridCompleteness } from '../lab/completeness.js';
+import type { VerdictTable } from '../lab/verdicts.js';
 import { budgetLabel } from '../lab/grid.js';
 import { progressReporter } from '../lab/progress.js';
-import { getExperiment } from '../papers/registry.js';
+import { getExperiment } from '../lab/experiments.js';
 import { loadResults, type LoadedResults } from '../lab/results.js';
 import { runExperiment, type RunOptions } from '../lab/runner.js';
 import { defaultDataDir, resultDir } from '../lab/store.js';

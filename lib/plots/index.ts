@@ -4,5 +4,3 @@ export * from './figures.js';
 export * from './attention-geometry.js';
 export * from './live-training.js';
 export * from './svg-chart.js';
-export * from '../notebook/scale.js';
-export * from '../papers/cog/collapse-figures.js';

@@ -25,11 +25,12 @@ import { existsSync } from 'node:fs';
 import { disposeParams } from '../../models/params.js';
 import type { Task } from '../../tasks/task.js';
 import type { ResultRecord } from '../../lab/record.js';
-import { aggregate, loadKeptModel, measureRows, type Summary } from '../../lab/results.js';
+import { loadKeptModel, measureRows } from '../../lab/results.js';
 import { modelPath } from '../../lab/store.js';
-import { attentionWeights, type LayerAttention } from '../ts/analysis.js';
+import { aggregate, type Summary } from '../../lab/statistics.js';
+import { attentionWeights, type LayerAttention } from '../../lab/attention-maps.js';
+import type { Scalar } from '../../lab/types.js';
 
-type Scalar = number | string | boolean;
 
 // ---------------------------------------------------------------------------------------------
 // The rule on given scores
@@ -369,64 +370,4 @@ export function collapseCurves(records: readonly ResultRecord[]): CollapseCurve[
 /** Cross-entropy in nats per character → bits per character. */
 export function bitsPerCharacter(nats: number): number {
   return nats / Math.LN2;
-}
-
-export interface PairedDifference {
-  /** The value of the pairing column (e.g. the seed). */
-  pair: Scalar;
-  a: number;
-  b: number;
-  /** b − a */
-  difference: number;
-}
-
-/**
- * Differences of `metric` between two values of `column` (e.g. mechanism 'cog' minus 'dot-product') in
- * rows that agree on `pairBy` (e.g. the seed: same data order and initialisation seed). Rows without a
- * partner are left out.
- */
-export function pairedDifferences(rows: readonly Record<string, Scalar>[], args: { column: string; a: Scalar; b: Scalar; metric: string; pairBy: string }): PairedDifference[] {
-  for (const k of [args.column, args.metric, args.pairBy]) {
-    if (rows.length && !(k in rows[0])) throw new Error(`pairedDifferences: no column '${k}'; columns are ${Object.keys(rows[0]).join(', ')}`);
-  }
-  const side = (v: Scalar): Map<Scalar, number> => new Map(rows.filter((r) => r[args.column] === v).map((r) => [r[args.pairBy], Number(r[args.metric])]));
-  const A = side(args.a);
-  const B = side(args.b);
-  return [...A.keys()].filter((p) => B.has(p)).sort((x, y) => (x < y ? -1 : x > y ? 1 : 0)).map((p) => {
-    const a = A.get(p) as number;
-    const b = B.get(p) as number;
-    return { pair: p, a, b, difference: b - a };
-  });
-}
-
-/** Two-sided 5 % critical values of Student's t for 1..30 degrees of freedom (beyond: the normal 1.96). */
-const T_CRITICAL_95 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131,
-  2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042];
-
-export interface PairedTTest {
-  /** Number of pairs. */
-  n: number;
-  /** Mean and sample standard deviation of the differences. */
-  mean: number;
-  std: number;
-  /** mean / (std / √n); NaN with fewer than 2 pairs. */
-  t: number;
-  degreesOfFreedom: number;
-  /** The two-sided 5 % critical value of |t|. */
-  critical: number;
-  /** |t| > critical: the mean difference is not zero at the 5 % level (two-sided). */
-  significant: boolean;
-  /** The 95 % t interval of the mean difference, mean ± critical·std/√n; NaN bounds with fewer than 2 pairs. */
-  interval: [number, number];
-}
-
-/** Paired t-test of differences against 0 (e.g. `pairedDifferences(...).map((d) => d.difference)`). */
-export function pairedTTest(differences: readonly number[]): PairedTTest {
-  const a = aggregate(differences);
-  const n = a.count;
-  const df = n - 1;
-  const t = n > 1 ? a.mean / (a.std / Math.sqrt(n)) : Number.NaN;
-  const critical = df >= 1 ? (T_CRITICAL_95[df - 1] ?? 1.96) : Number.NaN;
-  const half = n > 1 ? critical * a.std / Math.sqrt(n) : Number.NaN;
-  return { n, mean: a.mean, std: a.std, t, degreesOfFreedom: df, critical, significant: Number.isFinite(t) && Math.abs(t) > critical, interval: [a.mean - half, a.mean + half] };
 }

@@ -5,7 +5,7 @@
  */
 import { bitsPerCharacter } from './analysis.js';
 import type { ResultRecord } from '../../lab/record.js';
-import { aggregate } from '../../lab/results.js';
+import { aggregate } from '../../lab/statistics.js';
 import type { PlotlyFigure } from '../../plots/display.js';
 import { lineFigure, ruleColor, ruleLabel, type LineSeries } from '../../plots/figures.js';
 

@@ -34,9 +34,9 @@ import { disposeParams, initParams } from '../../models/params.js';
 import { createModel, type ModelSpec } from '../../models/registry.js';
 import { maskedCrossEntropy } from '../../train/loss.js';
 import { train } from '../../train/trainer.js';
-import { isSolved } from '../ea/analysis.js';
+import { isSolved } from '../../lab/results.js';
 import { expandGrid } from '../../lab/grid.js';
-import { getExperiment } from '../registry.js';
+import { getExperiment } from '../../lab/experiments.js';
 import { createTaskSource } from '../../lab/tasks.js';
 import type { CellSpec, Scale } from '../../lab/types.js';
 

@@ -27,17 +27,15 @@
  * cogAgainstSoftmax(rows.filter((r) => r.block === ATTENTION_ONLY));   // { meanDifference, lo, hi, … }
  * ```
  */
-import { rowWeights, ruleWeights, naiveCogRow, weightRowStats, collapseCurves, type CollapseCurve, bitsPerCharacter, pairedDifferences, pairedTTest, type DeletionPattern, type PairedDifference, type PairedTTest, type SignedOffsetProfile } from './analysis.js';
+import { rowWeights, ruleWeights, naiveCogRow, weightRowStats, collapseCurves, type CollapseCurve, bitsPerCharacter, type DeletionPattern, type SignedOffsetProfile } from './analysis.js';
 import type { CollapseSweep } from './collapse-sweep.js';
-import { isSolved } from '../ea/analysis.js';
-import type { Claim, Verdict, VerdictTable } from '../ea/verdicts.js';
-import { aggregate, resultRows, type Summary } from '../../lab/results.js';
-import { bootstrapInterval, pairedComparison, wilsonInterval, type Interval, type PairedComparison } from '../../lab/statistics.js';
+import type { Claim, Verdict, VerdictTable } from '../../lab/verdicts.js';
+import { resultRows, isSolved } from '../../lab/results.js';
+import { bootstrapInterval, pairedComparison, wilsonInterval, type Interval, type PairedComparison, pairedDifferences, pairedTTest, type PairedDifference, type PairedTTest, aggregate, type Summary } from '../../lab/statistics.js';
 import { Rng } from '../../util/rng.js';
 import type { ResultRecord } from '../../lab/record.js';
+import type { Scalar, Row } from '../../lab/types.js';
 
-type Scalar = number | string | boolean;
-type Row = Record<string, Scalar>;
 
 // ---------------------------------------------------------------------------------------------
 // The rule on given scores

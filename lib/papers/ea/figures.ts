@@ -11,8 +11,8 @@
 import type { MechanismSummary, RungComparison } from './verdicts.js';
 import type { PlotlyFigure, PlotlyTrace } from '../../plots/display.js';
 import { baseLayout, lineFigure, ruleColor, ruleLabel, withAlpha, type LineSeries } from '../../plots/figures.js';
+import type { Scalar } from '../../lab/types.js';
 
-type Scalar = number | string | boolean;
 
 export interface SweepFigureArgs {
   title: string;

@@ -27,15 +27,14 @@
  * eaClaims({ single: rows, multi: multiRows });
  * ```
  */
-import { isSolved } from './analysis.js';
+import { isSolved } from '../../lab/results.js';
 import { EA_RULE_SETS } from './grids.js';
-import type { ResultRecord } from '../../lab/record.js';
 import { bootstrapInterval, pairedComparison, wilsonInterval, type Interval, type PairedComparison } from '../../lab/statistics.js';
 import { rungShortcuts } from '../../tasks/ladder-shortcuts.js';
 import { Rng } from '../../util/rng.js';
+import { formatDifference, formatInterval, signed, type Claim, type Verdict, type VerdictTable } from '../../lab/verdicts.js';
+import type { Scalar, Row } from '../../lab/types.js';
 
-type Scalar = number | string | boolean;
-type Row = Record<string, Scalar>;
 
 const DPA = 'dot-product';
 const EA = 'expressive';
@@ -275,20 +274,6 @@ export function frontierEstimate(rows: readonly Row[], args: FrontierEstimateArg
   });
 }
 
-export type Verdict = 'holds' | 'partly' | 'does not hold' | 'undecided' | 'not measured';
-
-export interface Claim {
-  /** Short stable name, e.g. 'at-least-as-good'. */
-  id: string;
-  /** The paper's claim. */
-  claim: string;
-  /** What was measured, with intervals. */
-  evidence: string;
-  verdict: Verdict;
-  /** The rule that turned the evidence into the verdict. */
-  rule: string;
-}
-
 export interface ClaimsInput extends VerdictArgs {
   /** Single-rule rows (coordinates size, N, b, mechanism, seed). */
   single: readonly Row[];
@@ -298,12 +283,6 @@ export interface ClaimsInput extends VerdictArgs {
   cost?: readonly { size: string; cpuRatio: number; memoryRatio: number }[];
 }
 
-const f3 = (x: number): string => (Number.isFinite(x) ? x.toFixed(3) : 'n/a');
-const signed = (x: number): string => (Number.isFinite(x) ? `${x >= 0 ? '+' : ''}${x.toFixed(3)}` : 'n/a');
-/** "+0.120 [+0.050, +0.200]" */
-export const formatDifference = (p: { meanDifference: number; lo: number; hi: number }): string => `${signed(p.meanDifference)} [${signed(p.lo)}, ${signed(p.hi)}]`;
-/** "0.733 [0.200, 1.000]" */
-export const formatInterval = (i: Interval): string => `${f3(i.estimate)} [${f3(i.lo)}, ${f3(i.hi)}]`;
 /** "3/5 [0.23, 0.88]" */
 export const formatShare = (s: MechanismSummary | null): string => (s ? `${s.solvedSeeds}/${s.seeds.length} [${s.solved.lo.toFixed(2)}, ${s.solved.hi.toFixed(2)}]` : '—');
 /** A rung's name, e.g. "small, N = 16, b = 4" or "medium, N = 8, r4". */
@@ -488,126 +467,6 @@ export function stepsToPerfectRatio(cmps: readonly RungComparison[]): StepsToPer
   };
 }
 
-export interface VerdictChange {
-  id: string;
-  claim: string;
-  before: Verdict;
-  after: Verdict;
-  changed: boolean;
-}
-
-/** Claim by claim, the verdict on two data sets (e.g. the 800-step view and the convergence protocol). */
-export function verdictChanges(before: readonly Claim[], after: readonly Claim[]): VerdictChange[] {
-  return after.map((c) => {
-    const b = before.find((x) => x.id === c.id);
-    const was: Verdict = b ? b.verdict : 'not measured';
-    return { id: c.id, claim: c.claim, before: was, after: c.verdict, changed: was !== c.verdict };
-  });
-}
-
-export interface PlateauAudit {
-  /** The plateau window of the runs in steps (window × evalEvery), or null if they had no plateau stop. */
-  windowSteps: number | null;
-  /** The longest stretch (steps) a run that later rose by more than minDelta had sat without such a rise, and which run. */
-  longestFlatBeforeRise: number;
-  run: string | null;
-  /** Runs ended by the plateau stop. */
-  plateauStops: number;
-  /** Whether some later-rising run had sat flat for at least half the window (the window may be too short). */
-  warning: boolean;
-}
-
-/**
- * Did any run sit flat as long as the plateau window before it rose? For each record's evaluation
- * curve: the steps between two rises of the best accuracy by more than minDelta (default the runs'
- * own, else 0.005). Curves are thinned to ≤ 50 points in records, so stretches are measured at that
- * resolution.
- */
-export function plateauAudit(records: readonly ResultRecord[]): PlateauAudit {
-  let longest = 0;
-  let run: string | null = null;
-  let windowSteps: number | null = null;
-  let plateauStops = 0;
-  for (const r of records) {
-    const t = r.spec.trainer as { plateau?: { window?: number; minDelta?: number } | null; evalEvery?: number };
-    const delta = t.plateau?.minDelta ?? 0.005;
-    if (t.plateau?.window && t.evalEvery) windowSteps = Math.max(windowSteps ?? 0, t.plateau.window * t.evalEvery);
-    if (r.stopReason === 'plateau') plateauStops++;
-    // anchor: the accuracy at the last rise; a rise is an evaluation more than δ above it.
-    let anchor = -Infinity;
-    let since = 0;
-    for (const p of r.curve) {
-      if (p.accuracy <= anchor + delta) continue;
-      if (anchor > -Infinity && p.step - since > longest) {
-        longest = p.step - since;
-        run = r.key;
-      }
-      anchor = p.accuracy;
-      since = p.step;
-    }
-  }
-  return { windowSteps, longestFlatBeforeRise: longest, run, plateauStops, warning: windowSteps !== null && longest >= windowSteps / 2 };
-}
-
-export interface PlateauFollowUpCell {
-  key: string;
-  /** Final accuracy and steps when the plateau stop ended the run. */
-  before: { accuracy: number; steps: number };
-  /** The same cell trained without the plateau stop. */
-  after: { accuracy: number; steps: number; stopReason: string };
-  /** Best accuracy rose by more than minDelta after the plateau stop's point. */
-  rose: boolean;
-  /** Reached 100 % without the stop. */
-  solved: boolean;
-}
-
-export interface PlateauFollowUp {
-  /** Plateau-stopped cells of the base records, and how many of them have a record without the stop. */
-  plateauStopped: number;
-  retrained: number;
-  cells: PlateauFollowUpCell[];
-  /** Retrained cells whose best accuracy rose, and those that reached 100 %. */
-  rose: number;
-  solved: number;
-}
-
-/**
- * The plateau-stopped runs of `base` against the same cells retrained without the stop
- * (`ea run … --no-plateau --only-stopped plateau`): how many rose later, how many reached 100 %.
- */
-export function plateauFollowUp(base: readonly ResultRecord[], withoutStop: readonly ResultRecord[], { minDelta = 0.005 }: { minDelta?: number } = {}): PlateauFollowUp {
-  const later = new Map(withoutStop.map((r) => [r.key, r]));
-  const stopped = base.filter((r) => r.stopReason === 'plateau');
-  const cells = stopped.filter((r) => later.has(r.key)).map((r): PlateauFollowUpCell => {
-    const l = later.get(r.key) as ResultRecord;
-    return {
-      key: r.key,
-      before: { accuracy: r.finalAccuracy, steps: r.steps },
-      after: { accuracy: l.finalAccuracy, steps: l.steps, stopReason: l.stopReason },
-      rose: l.bestAccuracy > r.bestAccuracy + minDelta,
-      solved: l.stopReason === 'perfect',
-    };
-  });
-  return { plateauStopped: stopped.length, retrained: cells.length, cells, rose: cells.filter((c) => c.rose).length, solved: cells.filter((c) => c.solved).length };
-}
-
-/**
- * The records of a plateau-stopped grid with each plateau-stopped cell replaced by its run without
- * the stop where there is one: the protocol "100 % or the full budget". A cell that ended at 100 % or
- * its steps would have ended the same way without the stop, so its record stands.
- */
-export function replacePlateauStops(base: readonly ResultRecord[], withoutStop: readonly ResultRecord[]): ResultRecord[] {
-  const later = new Map(withoutStop.map((r) => [r.key, r]));
-  return base.map((r) => (r.stopReason === 'plateau' ? later.get(r.key) ?? r : r));
-}
-
-/** Table arguments (`showTable`). */
-export interface VerdictTable {
-  columns: string[];
-  rows: (string | number)[][];
-  caption?: string;
-}
-
 const rungVerdict = (c: RungComparison): string => (c.solvedSeparated ? `${c.solvedSeparated.toUpperCase()} reaches 100 % more often`
   : c.accuracy === 'tie' ? 'tie' : c.accuracy === 'undecided' ? 'undecided' : `${c.accuracy.toUpperCase()} more accurate`);
 const stops = (s: MechanismSummary | null): string => (s ? Object.entries(s.stopReasons).map(([k, n]) => `${n} ${k}`).join(', ') : '—');
@@ -634,16 +493,6 @@ export function frontierTable(estimates: readonly FrontierEstimate[], caption?: 
     columns: ['group', 'best of n', '95 % interval', 'all seeds', 'inside the grid', 'left out (shortcut)', 'missing'],
     rows: estimates.map((f) => [rungName(f.group), frontierText(f.best, f.values), `[${frontierText(f.interval[0], f.values)}, ${frontierText(f.interval[1], f.values)}]`,
       frontierText(f.all, f.values), f.inside ? 'yes' : 'no', f.excluded.join(', ') || '—', f.missing.join(', ') || '—']),
-    ...(caption ? { caption } : {}),
-  };
-}
-
-/** The claims at convergence beside their verdicts on the earlier data, with evidence and rule. */
-export function claimsTable(before: readonly Claim[], after: readonly Claim[], caption?: string): VerdictTable {
-  const changes = verdictChanges(before, after);
-  return {
-    columns: ['claim', 'verdict (800 steps)', 'verdict (convergence)', 'changed', 'evidence (convergence)', 'rule'],
-    rows: after.map((c, i) => [c.claim, changes[i].before, c.verdict, changes[i].changed ? 'yes' : 'no', c.evidence, c.rule]),
     ...(caption ? { caption } : {}),
   };
 }

@@ -29,19 +29,17 @@ import type { PlotlyFigure } from '../../plots/display.js';
 import { PALETTE, barFigure, lineFigure } from '../../plots/figures.js';
 import { trainLive } from '../../plots/live-training.js';
 import { createTaskSource, type TaskSource } from '../../lab/tasks.js';
-import type { VerdictTable } from '../ea/verdicts.js';
+import type { VerdictTable } from '../../lab/verdicts.js';
 import { expandGrid } from '../../lab/grid.js';
 import type { ResultRecord } from '../../lab/record.js';
-import { getExperiment } from '../registry.js';
-import { loadKeptModel, type Summary } from '../../lab/results.js';
-import { pairedComparison, type PairedComparison } from '../../lab/statistics.js';
+import { getExperiment } from '../../lab/experiments.js';
+import { loadKeptModel } from '../../lab/results.js';
+import { pairedComparison, type PairedComparison, type Summary } from '../../lab/statistics.js';
 import { modelPath } from '../../lab/store.js';
 import { meanCurve, summariseModels, tsModelName, type MeanCurve, type ModelSummary } from './analysis.js';
 import { rowsOfReading, tsModelStats, type TsModelStats, type TsVerdictArgs } from './verdicts.js';
-import type { Scale } from '../../lab/types.js';
+import type { Scale, Row } from '../../lab/types.js';
 
-type Scalar = number | string | boolean;
-type Row = Record<string, Scalar>;
 
 const num = (x: number, digits = 3): string => (Number.isFinite(x) ? x.toFixed(digits) : 'n/a');
 const signed = (x: number): string => (Number.isFinite(x) ? `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(3)}` : 'n/a');

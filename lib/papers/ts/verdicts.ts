@@ -27,11 +27,10 @@
  * ```
  */
 import { bootstrapInterval, pairedComparison, type Interval, type PairedComparison } from '../../lab/statistics.js';
-import type { VerdictTable } from '../ea/verdicts.js';
+import type { VerdictTable } from '../../lab/verdicts.js';
 import { tsModelName } from './analysis.js';
+import type { Row } from '../../lab/types.js';
 
-type Scalar = number | string | boolean;
-type Row = Record<string, Scalar>;
 
 export type TsVerdict = 'holds' | 'partly' | 'undecided' | 'does not hold' | 'not measured';
 
