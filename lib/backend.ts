@@ -46,7 +46,7 @@ let warnedOnednn = false;
 let loadedWith: ReturnType<typeof kernelSettings> | undefined;
 
 /**
- * How TensorFlow computes on this process, fixed when tfjs-node loads (README, "Reproducibility"):
+ * How TensorFlow computes on this process, fixed when tfjs-node loads (docs/reproducibility.md):
  * - TF_ENABLE_ONEDNN_OPTS=0: Eigen kernels, not oneDNN. TensorFlow turns oneDNN on by itself only on
  *   CPUs with AVX-512 VNNI / BF16 / AMX, and oneDNN's batched products give a matrix of a batch other
  *   bits than the same matrix alone (measured: the middle one of 3 with its AVX2 kernels), so training
@@ -137,7 +137,7 @@ export async function initBackend(backend?: BackendName): Promise<BackendInfo> {
     if (active.kernels === 'onednn' && !warnedOnednn) {
       warnedOnednn = true;
       console.warn('[expressive-attention] TF_ENABLE_ONEDNN_OPTS is on: oneDNN kernels (faster on some CPUs), but seed-batched ' +
-        'replicas may then differ from single runs in the last bits (README, "Reproducibility").');
+        'replicas may then differ from single runs in the last bits (docs/reproducibility.md).');
     }
   }
   return active;

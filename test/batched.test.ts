@@ -262,7 +262,7 @@ for (const backend of backends) {
     }
 
     if (backend === 'tensorflow') {
-      test('engine graph (every model kind): each replica within the README bound of train() alone, reruns bit-identical', { timeout: 180_000 }, async () => {
+      test('engine graph (every model kind): each replica within the bound (docs/graph-engine.md) of train() alone, reruns bit-identical', { timeout: 180_000 }, async () => {
         await initBackend(backend);
         for (const [name, spec] of Object.entries({ ...MODELS, bigram: undefined })) {
           const model = spec ? createModel(spec) : new Bigram();

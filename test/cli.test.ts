@@ -26,7 +26,7 @@ import { loadExperimentResults, loadResults } from '../lib/lab/results.js';
 import { defaultDataDir, readResults } from '../lib/lab/store.js';
 import { PAPERS } from '../lib/lab/types.js';
 import { testBackends } from './helpers.js';
-import { experimentsOf } from '../lib/lab/experiments.js';
+import { experimentsOf } from '../lib/papers/registry.js';
 
 const backend = (await testBackends())[0];
 const root = mkdtempSync(join(tmpdir(), 'ea-cli-'));

@@ -13,7 +13,7 @@ import type { ResultRecord } from '../lib/lab/record.js';
 import { pairedTTest, pairedDifferences } from '../lib/lab/statistics.js';
 import { createModel } from '../lib/models/registry.js';
 import { assertClose, testBackends } from './helpers.js';
-import { getExperiment } from '../lib/lab/experiments.js';
+import { getExperiment } from '../lib/papers/registry.js';
 
 test('ruleWeights / rowWeights: Cog, softmax and EA on hand-computed rows, causal, no leak', async () => {
   for (const backend of await testBackends()) {

@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { headSolution, signedHeadState, signFlipSlope, sweepStarts, trainSignedHead } from '../lib/papers/cog/signed-head.js';
 import { expandGrid } from '../lib/lab/grid.js';
-import { getExperiment } from '../lib/lab/experiments.js';
+import { getExperiment } from '../lib/papers/registry.js';
 import type { CellSpec } from '../lib/lab/types.js';
 import { disposeParams, initParams } from '../lib/models/params.js';
 import { createModel, type ModelSpec } from '../lib/models/registry.js';

@@ -13,6 +13,7 @@ import { disposeParams, initParams } from '../lib/models/params.js';
 import { Transformer } from '../lib/models/transformer.js';
 import { assertClose, testBackends } from './helpers.js';
 import { gridCompleteness, runTiming } from '../lib/lab/completeness.js';
+import '../lib/papers/registry.js'; // the papers' grids, by name (gridCompleteness resolves 'ea-…')
 
 
 test('gridCompleteness: found, missing and extra keys against the experiment grid', () => {

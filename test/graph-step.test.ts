@@ -87,7 +87,7 @@ for (const [name, spec] of MODELS) {
     const wg = graph.t.lane(0).params;
     const weightDiff = maxDiff(we, wg);
     console.log(`[graph-step] ${name}: one step max |Δθ| ${oneStep.toExponential(2)}; over 100 steps max |Δloss| ${lossDiff.toExponential(2)}, max |Δθ| ${weightDiff.toExponential(2)}`);
-    // The stated bound (README): per step, float32 rounding of a differently scheduled graph (≤ 1e-5);
+    // The stated bound (docs/graph-engine.md): per step, float32 rounding of a differently scheduled graph (≤ 1e-5);
     // over 100 steps, that rounding amplified by training (≤ 0.02 in loss, ≤ 0.01 in a weight). A wrong
     // feed or op is off by ~0.2 in the loss at the first graph step.
     assert.ok(lossDiff <= 0.02, `losses differ by ${lossDiff}`);

@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import { initBackend } from '../lib/backend.js';
 import { expandGrid } from '../lib/lab/grid.js';
 import { dataNote, notebookResults, runsTable, type NotebookResults } from '../lib/notebook/data.js';
-import { getExperiment } from '../lib/lab/experiments.js';
+import { getExperiment } from '../lib/papers/registry.js';
 import { defaultDataDir } from '../lib/lab/store.js';
 import { testBackends } from './helpers.js';
 

@@ -18,7 +18,7 @@ import { Transformer } from '../lib/models/transformer.js';
 import { IarcTask, iarcStream } from '../lib/tasks/iarc.js';
 import type { BatchData } from '../lib/train/data.js';
 import { assertClose, testBackends } from './helpers.js';
-import { getExperiment } from '../lib/lab/experiments.js';
+import { getExperiment } from '../lib/papers/registry.js';
 
 const N = 16;
 /** papers.md: 5 9 I 10 11 12 13 A 9 6 15 5 4 R 4 5 15 6 C 15 6 15 6 15 I 0 1 2 (positions 0..27). */

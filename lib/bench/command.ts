@@ -25,7 +25,7 @@ Usage: ea bench [options]
   --python PATH     Python with torch (default: $EA_TORCH_PYTHON, .cache/torch-venv/bin/python, python3)
   --no-xla          skip the graph engine with XLA (tfjs-node; measured in a child process each round)
   --no-threads      skip the graph engine with one TensorFlow thread per core (tfjs-node, > 1 core; a child
-                    process each round; the library's default is one thread, see README "Reproducibility")
+                    process each round; the library's default is one thread, see docs/reproducibility.md)
   --no-naive        do not time the naive baseline step (its kernels are still counted)
   --json FILE       also write the figures as JSON
   --workers         instead: total throughput of 1 and of (cores) worker processes, each training 1 or

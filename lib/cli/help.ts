@@ -50,7 +50,7 @@ Options:
                              Eager engine: the same numbers as one at a time, bit for bit. Graph engine: stacked
                              or one graph per cell back to back, whichever this machine runs faster (measured
                              once per model and group size, cached; EA_GROUPING=stacked|single overrides);
-                             the same numbers within the README bound.
+                             the same numbers within the bound of docs/graph-engine.md.
   --steps N                  every cell trains N optimizer steps instead of its grid's budget
   --budget-factor x          every cell trains ⌈x · its grid's steps⌉ (e.g. 10; not with --steps)
                              Either changes the cells' config hash and files the records apart, under
@@ -58,11 +58,11 @@ Options:
                              results of different budgets never mix.
   --engine auto|eager|graph  how each training step runs: eager (tfjs ops) or graph (tfjs-node: the first
                              steps are recorded, later ones run as one TensorFlow graph each; the same numbers
-                             within the bound in README). auto (the default): graph on tfjs-node, else eager.
+                             within the bound in docs/graph-engine.md). auto (the default): graph on tfjs-node, else eager.
                              Not part of a cell's config; records say which engine made them
   --xla                      XLA auto-clustering of the graph engine's steps (EA_XLA=1, before TensorFlow loads):
                              faster where measured (bench/README.md), a first step of seconds per shape, and float
-                             rounding further from eager than the graph engine's bound (README); records say so
+                             rounding further from eager than the graph engine's bound (docs/graph-engine.md); records say so
                              (backend.xla)
   --no-plateau               turn the grid's plateau stop off: cells train to 100 % or their steps (records
                              under <scale>-noplateau, or e.g. <scale>-steps24000-noplateau)

@@ -16,3 +16,6 @@ export const EXPERIMENTS: readonly Experiment[] = Object.freeze([...EA_EXPERIMEN
 export const EXPERIMENT_NAMES: readonly string[] = Object.freeze(EXPERIMENTS.map((e) => e.name));
 
 registerExperiment(...EXPERIMENTS);
+
+// Papers' code resolves names through this file, so that importing it has registered the grids first.
+export { experimentsOf, getExperiment } from '../lab/experiments.js';

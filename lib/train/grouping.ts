@@ -11,7 +11,7 @@
  *
  * Both from random initial weights on the replicas' own first batch. Overridable: `BatchedOptions.grouping`
  * or EA_GROUPING=stacked|single. Either way each replica gets the graph engine's numbers (within the
- * README bound of eager; bit-identical reruns with the same grouping).
+ * bound of eager (docs/graph-engine.md); bit-identical reruns with the same grouping).
  */
 import { cpus } from 'node:os';
 import { existsSync, readFileSync } from 'node:fs';

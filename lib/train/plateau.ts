@@ -8,7 +8,7 @@
  * evaluations never stop a run (the best-so-far needs something to compare with).
  *
  * The defaults come from the committed full-scale learning curves, replayed (scripts/plateau-defaults.ts
- * prints the table; README "Long runs"). Of 236 runs with every evaluation kept, short windows end runs
+ * prints the table; docs/long-runs.md). Of 236 runs with every evaluation kept, short windows end runs
  * that would still climb: W = 3 cost one run 0.56 of its best accuracy, W = 5 one run 0.23 (both at any
  * δ up to 0.02); W = 10 with δ = 0.005 ended 22 runs early at a worst cost of 0.005. Those runs are
  * 16–48 evaluations long, so they cannot show what a window of 10 does to a 40 000-step run: with the

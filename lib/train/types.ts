@@ -111,7 +111,7 @@ export interface TrainerArgs {
   /**
    * 'eager' runs each step as tfjs ops; 'graph' (tfjs-node only) records the first step and runs the
    * later ones as one TensorFlow graph each (lib/train/graph/; the same numbers within the bound stated
-   * in README). On wasm and cpu 'graph' falls back to 'eager' with a message. 'auto' is 'graph' on
+   * in docs/graph-engine.md). On wasm and cpu 'graph' falls back to 'eager' with a message. 'auto' is 'graph' on
    * tfjs-node and 'eager' elsewhere. Default 'auto'.
    */
   engine?: Engine;

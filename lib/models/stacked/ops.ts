@@ -196,8 +196,7 @@ const EIGEN_SEQUENTIAL_MAX_COST = 128 * 128;
  * count: tf.matMul, except that on tfjs-node a single small matrix (see `EIGEN_SEQUENTIAL_MAX_COST`)
  * runs as a batch of two (the slice duplicated, the copy's result dropped), so that it gets the
  * kernel it gets in any larger batch. Without this a replica trained alone (S = 1) differed from the
- * same replica in a stack in the last bits wherever TensorFlow's kernels are Eigen's (README,
- * "Reproducibility").
+ * same replica in a stack in the last bits wherever TensorFlow's kernels are Eigen's (docs/reproducibility.md).
  */
 export function laneMatMul(a: tf.Tensor, b: tf.Tensor, transposeA = false, transposeB = false): tf.Tensor3D {
   const [, r, c] = a.shape as [number, number, number];

@@ -36,7 +36,7 @@ import { maskedCrossEntropy } from '../../train/loss.js';
 import { train } from '../../train/trainer.js';
 import { isSolved } from '../../lab/results.js';
 import { expandGrid } from '../../lab/grid.js';
-import { getExperiment } from '../../lab/experiments.js';
+import { getExperiment } from '../registry.js';
 import { createTaskSource } from '../../lab/tasks.js';
 import type { CellSpec, Scale } from '../../lab/types.js';
 

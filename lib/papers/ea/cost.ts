@@ -14,7 +14,7 @@ import type { BenchConfig } from '../../bench/configs.js';
 import type { ModelSpec } from '../../models/registry.js';
 import { EA_MECHANISMS } from './grids.js';
 import { expandGrid } from '../../lab/grid.js';
-import { getExperiment } from '../../lab/experiments.js';
+import { getExperiment } from '../registry.js';
 import { createTaskSource } from '../../lab/tasks.js';
 import type { Scale } from '../../lab/types.js';
 

@@ -32,7 +32,7 @@ import { createTaskSource, type TaskSource } from '../../lab/tasks.js';
 import type { VerdictTable } from '../../lab/verdicts.js';
 import { expandGrid } from '../../lab/grid.js';
 import type { ResultRecord } from '../../lab/record.js';
-import { getExperiment } from '../../lab/experiments.js';
+import { getExperiment } from '../registry.js';
 import { loadKeptModel } from '../../lab/results.js';
 import { pairedComparison, type PairedComparison, type Summary } from '../../lab/statistics.js';
 import { modelPath } from '../../lab/store.js';
