@@ -215,3 +215,22 @@ test('progress: a redrawn bar with ETA on a terminal, plain lines otherwise', ()
   assert.equal(formatEta(3_725_000), '1h02m');
   assert.equal(formatEta(125_000), '2m05s');
 });
+
+test('lab/experiments: a registered experiment is found by name and listed; a taken name or an unknown one is an error naming it', async () => {
+  const { registerExperiment, getExperiment, listExperiments } = await import('../lib/lab/experiments.js');
+  const mine = toyExperiment({ name: 'toy-registered-by-test' });
+  const before = listExperiments().length;
+  registerExperiment(mine);
+  assert.equal(getExperiment('toy-registered-by-test'), mine);
+  assert.equal(listExperiments().length, before + 1);
+  assert.throws(() => registerExperiment(toyExperiment({ name: 'toy-registered-by-test' })), /an experiment called 'toy-registered-by-test' is already registered/);
+  assert.throws(() => getExperiment('no-such-experiment'), /unknown experiment 'no-such-experiment'; known experiments: .*toy-registered-by-test/);
+});
+
+test('papers/registry: importing it registers every paper\'s grids, in order, once', async () => {
+  const { EXPERIMENTS, getExperiment, experimentsOf } = await import('../lib/papers/registry.js');
+  assert.ok(EXPERIMENTS.length > 10);
+  for (const e of EXPERIMENTS) assert.equal(getExperiment(e.name), e);
+  assert.deepEqual(experimentsOf('ts').map((e) => e.name), EXPERIMENTS.filter((e) => e.paper === 'ts').map((e) => e.name));
+  assert.throws(() => experimentsOf('xx'), /unknown paper 'xx'; known papers: ea, ts, cog/);
+});
