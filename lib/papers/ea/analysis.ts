@@ -2,7 +2,7 @@
  * Analysis helpers for notebook 01 (EA vs DPA on the complexity ladder): which cells are solved,
  * whether a results directory is complete, how long the run took, and the geometry of query–key pairs
  * inside a trained transformer (does EA attend through antiparallel matches?). The 100 % frontier with
- * its uncertainty is `frontierEstimate` (ea-verdicts.ts).
+ * its uncertainty is `frontierEstimate` (verdicts.ts).
  *
  * ```ts
  * const rows = ea.resultRows(ea.loadExperimentResults('ea-single').records);
