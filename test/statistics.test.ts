@@ -4,7 +4,10 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { bootstrapInterval, normalQuantile, pairedComparison, wilsonInterval } from '../lib/lab/statistics.js';
+import {
+  adjustPValues, benjaminiHochberg, bootstrapInterval, clusteredComparison, holm, meanInterval, minimumSignFlipP, normalQuantile, pairedComparison,
+  pairedTTest, signFlipTest, studentTCdf, studentTQuantile, wilsonInterval,
+} from '../lib/lab/statistics.js';
 
 /** |actual − expected| ≤ tol. */
 function near(actual: number, expected: number, tol: number): void {
@@ -65,7 +68,9 @@ test('pairedComparison: exact sign-flip p-values counted by hand, ties, Monte Ca
   // Five positive differences: 2 of 32 flips are as extreme → 0.0625, the smallest p five seeds allow.
   const five = pairedComparison([[1, 0.2], [1, 0.3], [1, 0.25], [0.9, 0.2], [1, 0.5]]);
   assert.equal(five.p, 2 / 32);
-  assert.ok(five.lo > 0 && five.hi <= 0.8 + 1e-12);
+  // The interval is t's: differences 0.8, 0.7, 0.75, 0.7, 0.5 → mean 0.69 ± 2.776445 · 0.114018 / √5.
+  near(five.hi, 0.69 + 2.776445 * 0.1140175 / Math.sqrt(5), 1e-5);
+  assert.deepEqual([five.method, five.level], ['t', 0.95]);
   // All ties: p = 1 and a zero-width interval.
   const ties = pairedComparison([[1, 1], [1, 1], [1, 1]]);
   assert.deepEqual([ties.meanDifference, ties.lo, ties.hi, ties.p, ties.ties], [0, 0, 0, 1, 3]);
@@ -77,4 +82,90 @@ test('pairedComparison: exact sign-flip p-values counted by hand, ties, Monte Ca
   assert.ok(many.p < 0.001, `p = ${many.p}`);
   assert.ok(Number.isNaN(pairedComparison([]).p));
   assert.throws(() => pairedComparison([[1]] as unknown as [number, number][]), /pairs must be an array of \[a, b\] pairs/);
+});
+
+test('studentTQuantile and studentTCdf: table values (two-sided 5 % and one-sided 5 %), symmetry, round trip, bad input', () => {
+  // Student's t table: t(0.975; 1, 2, 4, 9, 30) and t(0.95; 2).
+  near(studentTQuantile(0.975, 1), 12.7062047, 1e-6);
+  near(studentTQuantile(0.975, 2), 4.3026527, 1e-6);
+  near(studentTQuantile(0.975, 4), 2.7764451, 1e-6);
+  near(studentTQuantile(0.975, 9), 2.2621572, 1e-6);
+  near(studentTQuantile(0.975, 30), 2.0422725, 1e-6);
+  near(studentTQuantile(0.95, 2), 2.9199856, 1e-6);
+  near(studentTQuantile(0.025, 4), -2.7764451, 1e-6);
+  assert.equal(studentTQuantile(0.5, 3), 0);
+  // df = 1 is the Cauchy distribution: P(T ≤ 1) = ¾.
+  near(studentTCdf(1, 1), 0.75, 1e-12);
+  near(studentTCdf(-1, 1), 0.25, 1e-12);
+  near(studentTCdf(studentTQuantile(0.9, 7), 7), 0.9, 1e-10);
+  // Large df approaches the normal.
+  near(studentTQuantile(0.975, 1e6), normalQuantile(0.975), 1e-5);
+  assert.throws(() => studentTQuantile(1, 3), /p in \(0, 1\)/);
+  assert.throws(() => studentTCdf(1, 0), /df must be a positive number; got 0/);
+});
+
+test('meanInterval: the t interval by hand, one and zero values, equal values, the bootstrap on request, bad method', () => {
+  // [0.2, 1, 1]: mean 0.7333, s = 0.46188, s/√3 = 0.26667, t(0.975; 2) = 4.30265 → ± 1.14737.
+  const t = meanInterval([0.2, 1, 1]);
+  near(t.estimate, 0.733333, 1e-6);
+  near(t.lo, 0.733333 - 1.147374, 1e-5);
+  near(t.hi, 0.733333 + 1.147374, 1e-5);
+  assert.deepEqual(meanInterval([2, 2, 2]), { estimate: 2, lo: 2, hi: 2, n: 3 });
+  const one = meanInterval([0.3]);
+  assert.equal(one.estimate, 0.3);
+  assert.ok(Number.isNaN(one.lo) && Number.isNaN(one.hi));
+  assert.ok(Number.isNaN(meanInterval([]).estimate));
+  assert.deepEqual(meanInterval([0, 1], { method: 'bootstrap' }), bootstrapInterval([0, 1], 'mean'));
+  assert.throws(() => meanInterval([1, 2], { method: 'bca' as 't' }), /method must be one of t, bootstrap; got "bca"/);
+});
+
+test('signFlipTest: exact counts, the smallest p n pairs allow, Monte Carlo beyond 16', () => {
+  assert.deepEqual(signFlipTest([3, 1]), { p: 0.5, exact: true });
+  assert.equal(signFlipTest([1, 2, 3, 4, 5]).p, minimumSignFlipP(5));
+  assert.equal(minimumSignFlipP(5), 0.0625);
+  assert.equal(minimumSignFlipP(3), 0.25);
+  // [1, 1, −1]: sums ±1 or ±3; |sum| ≥ 1 for all 8 flips.
+  assert.equal(signFlipTest([1, 1, -1]).p, 1);
+  const mc = signFlipTest(Array.from({ length: 17 }, () => 1), { resamples: 999 });
+  assert.equal(mc.exact, false);
+  assert.ok(mc.p > 0 && mc.p <= 0.01, `p = ${mc.p}`);
+  assert.ok(Number.isNaN(signFlipTest([]).p));
+});
+
+test('clusteredComparison: one mean per cluster; the n is the clusters, not the pairs', () => {
+  // Rung A: differences 0.1, 0.1, 0.1 (mean 0.1); rung B: −0.3 (mean −0.3). Pooled pairs would give n = 4, mean 0.
+  const c = clusteredComparison([[[0.6, 0.5], [0.6, 0.5], [0.6, 0.5]], [[0.2, 0.5]], []]);
+  assert.equal(c.clusters, 2);
+  assert.equal(c.pairs, 4);
+  assert.equal(c.n, 2);
+  near(c.meanDifference, -0.1, 1e-12);
+  // Two cluster means 0.1 and −0.3: s = 0.28284, s/√2 = 0.2, t(0.975; 1) = 12.7062 → ± 2.54124.
+  near(c.hi - c.meanDifference, 2.541241, 1e-5);
+  assert.deepEqual([c.wins, c.losses, c.p], [1, 1, 1]);
+  const pooled = pairedComparison([[0.6, 0.5], [0.6, 0.5], [0.6, 0.5], [0.2, 0.5]]);
+  assert.equal(pooled.n, 4);
+  assert.ok(Math.abs(pooled.meanDifference) < 1e-12);
+});
+
+test('holm and benjaminiHochberg: R\'s p.adjust on the same p-values, order kept, bad input', () => {
+  const ps = [0.01, 0.04, 0.03, 0.005];
+  // R: p.adjust(c(0.01, 0.04, 0.03, 0.005), "holm") = 0.03 0.06 0.06 0.02; "BH" = 0.02 0.04 0.04 0.02.
+  holm(ps).forEach((p, i) => near(p, [0.03, 0.06, 0.06, 0.02][i], 1e-12));
+  benjaminiHochberg(ps).forEach((p, i) => near(p, [0.02, 0.04, 0.04, 0.02][i], 1e-12));
+  assert.deepEqual(holm([0.5, 0.9]), [1, 1]);
+  assert.deepEqual(adjustPValues([0.2, 0.01], 'none'), [0.2, 0.01]);
+  assert.deepEqual(holm([]), []);
+  assert.throws(() => holm([0.1, 1.2]), /p-values must be an array of numbers in \[0, 1\]/);
+  assert.throws(() => adjustPValues([0.1], 'bonferroni' as 'holm'), /correction must be one of holm, bh, none/);
+});
+
+test('pairedTTest: the t statistic, its p and interval by hand', () => {
+  // Differences 0.002, 0.011, 0.016: mean 0.009667, s = 0.0070946, t = 2.36; two-sided p with 2 df = 0.142.
+  const r = pairedTTest([0.002, 0.011, 0.016]);
+  near(r.t, 2.35996, 1e-4);
+  near(r.critical, 4.302653, 1e-6);
+  near(r.p, 0.14226, 1e-4);
+  assert.equal(r.significant, false);
+  near(r.interval[0], 0.009667 - 4.302653 * 0.0070946 / Math.sqrt(3), 1e-5);
+  assert.ok(Number.isNaN(pairedTTest([0.1]).p));
 });
