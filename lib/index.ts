@@ -66,6 +66,7 @@ export * from './lab/results.js';
 export * from './lab/completeness.js';
 export * from './lab/statistics.js';
 export * from './lab/verdicts.js';
+export * from './lab/protocol.js';
 export * from './lab/plateau-audit.js';
 export * from './lab/attention-maps.js';
 export * from './lab/toy.js';

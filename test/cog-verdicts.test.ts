@@ -106,7 +106,7 @@ test('lmComparison: bits per character, paired Cog − softmax, the t interval',
   assertClose(lm.pairs.map((p) => p.difference), [0.01, 0.03, 0], 'Cog − softmax', 1e-9, 1e-9);
   const mean = 0.04 / 3;
   const std = Math.sqrt(((0.01 - mean) ** 2 + (0.03 - mean) ** 2 + mean ** 2) / 2);
-  assertClose(lm.interval, [mean - 4.303 * std / Math.sqrt(3), mean + 4.303 * std / Math.sqrt(3)], 't interval, 2 degrees of freedom', 1e-9, 1e-9);
+  assertClose(lm.interval, [mean - 4.302652729749752 * std / Math.sqrt(3), mean + 4.302652729749752 * std / Math.sqrt(3)], 't interval, 2 degrees of freedom', 1e-9, 1e-9);
   const withBest = (r: ResultRecord, bits: number): ResultRecord => ({ ...r, bestEvalLoss: bits * Math.LN2 }) as ResultRecord;
   const best = lmComparison([withBest(lmRecord('dot-product', 0, 2.5), 2.0), withBest(lmRecord('cog', 0, 2.6), 1.9)], { loss: 'best' });
   assertClose(best.pairs.map((p) => p.difference), [-0.1], 'best held-out loss, not the final one', 1e-9, 1e-9);
@@ -134,7 +134,7 @@ test('lmCorpusFit: where held-out loss bottoms out, the rise after it, training 
   assertClose([fit.bestStep.mean, fit.riseAfterBest.mean], [200, (0.2 + 0 + 0.2) / 3], 'over runs', 1e-9, 1e-9);
   // Larger − smaller best: −0.3, −0.15, −0.2 → mean −0.65 / 3, sample std over 2 degrees of freedom.
   const mean = -0.65 / 3;
-  const half = 4.303 * Math.sqrt(((-0.3 - mean) ** 2 + (-0.15 - mean) ** 2 + (-0.2 - mean) ** 2) / 2) / Math.sqrt(3);
+  const half = 4.302652729749752 * Math.sqrt(((-0.3 - mean) ** 2 + (-0.15 - mean) ** 2 + (-0.2 - mean) ** 2) / 2) / Math.sqrt(3);
   assert.equal(fit.versusSmaller.pairs, 3);
   assertClose([fit.versusSmaller.mean, ...fit.versusSmaller.interval], [mean, mean - half, mean + half], 't interval', 1e-9, 1e-9);
   assert.equal(fit.verdict, 'supports');

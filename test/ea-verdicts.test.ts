@@ -40,15 +40,20 @@ test('compareMechanisms: separated shares, paired differences, ties, a missing m
   assert.equal(sep.ea?.solvedSeeds, 5);
   assert.equal(sep.dpa?.stopReasons.plateau, 5);
   assert.ok(Number.isNaN(sep.dpa?.stepsToPerfect as number));
+  // Every pair equal: not a measured tie, but no difference seen (nothing is known of a difference rarer than one seed in five).
   const tie = at(16, 3);
   assert.equal(tie.solvedSeparated, null);
-  assert.equal(tie.accuracy, 'tie');
+  assert.equal(tie.accuracy, 'no difference seen');
+  assert.deepEqual([tie.tTestP, tie.solvedP], [1, 1]);
+  assert.equal(compareMechanisms(rows, { cellKeys: ['size', 'N', 'b'], method: 'bootstrap' }).find((c) => c.rung.N === 16 && c.rung.b === 3)?.accuracy, 'tie', 'protocol 1 called it a tie');
+  // 5/5 against 0/5: Fisher's exact p = 2/252.
+  assert.ok(Math.abs(sep.solvedP - 2 / 252) < 1e-12);
   assert.equal(tie.paired.p, 1);
   // All seeds failing in both: no separation, a tie within the tolerance, best = max.
   const fail = at(8, 3);
   assert.equal(fail.solvedSeparated, null);
   assert.equal(fail.accuracy, 'tie');
-  assert.equal(fail.ea?.best.estimate, 0.12);
+  assert.equal(fail.ea?.best, 0.12);
   assert.equal(fail.ea?.solved.hi, wilsonHi0of5);
   // N = 8, b = 3 has a one-key shortcut at offset 27: 5 of the 30 scored queries (T = 32).
   assert.equal(fail.shortcutShare, 5 / 30);
@@ -64,7 +69,7 @@ test('compareMechanisms: separated shares, paired differences, ties, a missing m
 });
 const wilsonHi0of5 = compareMechanisms(seeds(EA, 's', 16, 4, [0, 0, 0, 0, 0]), { cellKeys: ['size', 'N', 'b'] })[0].ea?.solved.hi;
 
-test('frontierEstimate: best of n and all seeds, a bootstrap interval, missing and excluded rungs', () => {
+test('frontierEstimate: best of n and all seeds (observed, no interval), missing and excluded rungs', () => {
   const rows = [
     // EA, b = 4: N = 8, 16 solved by every seed, N = 24 by one seed of five, N = 32 by none.
     ...seeds(EA, 'small', 8, 4, [1, 1, 1, 1, 1]), ...seeds(EA, 'small', 16, 4, [1, 1, 1, 1, 1]),
@@ -79,13 +84,13 @@ test('frontierEstimate: best of n and all seeds, a bootstrap interval, missing a
   const ea4 = pick(EA, 4);
   assert.deepEqual([ea4.best, ea4.all, ea4.inside], [24, 16, true]);
   assert.deepEqual(ea4.values, [8, 16, 24, 32]);
-  // A resample misses N = 24's one solved seed with probability (4/5)^5 ≈ 0.33: the interval is [16, 24].
-  assert.deepEqual(ea4.interval, [16, 24]);
+  // Best of n is what was seen: no interval (a resampled best can never exceed it).
+  assert.equal('interval' in ea4, false);
   const dpa4 = pick(DPA, 4);
   assert.deepEqual([dpa4.best, dpa4.all, dpa4.missing], [8, 8, [16, 32]]);
   assert.equal(dpa4.inside, false, 'the next rung was not trained: the frontier is not known to lie inside');
   const dpa6 = pick(DPA, 6);
-  assert.deepEqual([dpa6.best, dpa6.all, dpa6.interval, dpa6.inside], [null, null, [null, null], true]);
+  assert.deepEqual([dpa6.best, dpa6.all, dpa6.inside], [null, null, true]);
   // Excluding N = 8 (e.g. a shortcut rung): the walk starts at 16.
   const ex = frontierEstimate(rows, { within: 'b', along: 'N', exclude: (r) => r.N === 8 });
   const exEa = ex.find((x) => x.group.mechanism === EA && x.group.b === 4);
@@ -112,9 +117,9 @@ function eaWinsGrid(): Row[] {
 }
 const verdictOf = (claims: Claim[], id: string): string => (claims.find((c) => c.id === id) as Claim).verdict;
 
-test('eaClaims: EA wins at the harder rungs → every claim holds; all ties → margin and 100 % claims fail', () => {
+test('eaClaims, protocol 1: EA wins at the harder rungs → every claim holds; all ties → margin and 100 % claims fail', () => {
   const multi = [0, 1, 2, 3, 4].flatMap((s) => [multiRow(EA, 'r2', s, 1), multiRow(DPA, 'r2', s, 1), multiRow(EA, 'r4', s, 1), multiRow(DPA, 'r4', s, 0.4)]);
-  const wins = eaClaims({ single: eaWinsGrid(), multi, cost: [{ size: 'small', cpuRatio: 1.01, memoryRatio: 1 }] });
+  const wins = eaClaims({ single: eaWinsGrid(), multi, cost: [{ size: 'small', cpuRatio: 1.01, memoryRatio: 1 }], protocol: 1 });
   assert.deepEqual(wins.map((c) => [c.id, c.verdict]), [
     ['at-least-as-good', 'holds'], ['margin-grows', 'holds'], ['multi-task', 'holds'], ['reaches-100', 'holds'], ['no-extra-cost', 'holds'],
   ]);
@@ -122,7 +127,7 @@ test('eaClaims: EA wins at the harder rungs → every claim holds; all ties → 
   assert.match(wins[3].evidence, /EA 5\/5 \[1\.00, 1\.00\]|EA 5\/5 \[0\.57, 1\.00\]/);
   // Every rung a tie (all solved): EA is as good, but the margin does not grow and EA reaches nothing DPA cannot.
   const tied = ['small'].flatMap((size) => [16, 24].flatMap((N) => [...seeds(EA, size, N, 4, [1, 1, 1, 1, 1]), ...seeds(DPA, size, N, 4, [1, 1, 1, 1, 1])]));
-  const t = eaClaims({ single: tied, multi: [] });
+  const t = eaClaims({ single: tied, multi: [], protocol: 1 });
   assert.equal(verdictOf(t, 'at-least-as-good'), 'holds');
   assert.equal(verdictOf(t, 'margin-grows'), 'does not hold');
   assert.equal(verdictOf(t, 'multi-task'), 'not measured');
@@ -130,26 +135,27 @@ test('eaClaims: EA wins at the harder rungs → every claim holds; all ties → 
   assert.equal(verdictOf(t, 'no-extra-cost'), 'partly', 'no benchmark given');
 });
 
-test('eaClaims: DPA better → does not hold; too few seeds → undecided; one seed ahead is not a separation', () => {
+test('eaClaims, protocol 1: DPA better → does not hold; too few seeds → undecided; one seed ahead is not a separation', () => {
+  const p1 = { protocol: 1 };
   const dpaWins = [16, 24].flatMap((N) => [...seeds(EA, 'small', N, 4, [0.3, 0.3, 0.35, 0.3, 0.3]), ...seeds(DPA, 'small', N, 4, [1, 1, 1, 1, 1])]);
-  const d = eaClaims({ single: dpaWins, multi: [] });
+  const d = eaClaims({ single: dpaWins, multi: [], ...p1 });
   assert.equal(verdictOf(d, 'at-least-as-good'), 'does not hold');
   assert.equal(verdictOf(d, 'reaches-100'), 'does not hold');
   // Two seeds, one each way with a large spread: the pooled interval straddles −tolerance.
   const noisy = [row(EA, 'small', 16, 4, 0, 1), row(DPA, 'small', 16, 4, 0, 0.2), row(EA, 'small', 16, 4, 1, 0.2), row(DPA, 'small', 16, 4, 1, 1),
     row(EA, 'small', 16, 4, 2, 0.2), row(DPA, 'small', 16, 4, 2, 0.9)];
-  assert.equal(verdictOf(eaClaims({ single: noisy, multi: [] }), 'at-least-as-good'), 'undecided');
+  assert.equal(verdictOf(eaClaims({ single: noisy, multi: [], ...p1 }), 'at-least-as-good'), 'undecided');
   // EA 4/5 against DPA 1/5: the Wilson intervals overlap, and best of n sees no EA-only rung → does not hold.
   const close = [...seeds(EA, 'small', 16, 4, [1, 1, 1, 1, 0.5]), ...seeds(DPA, 'small', 16, 4, [1, 0.5, 0.5, 0.5, 0.5])];
-  const c = eaClaims({ single: close, multi: [] });
+  const c = eaClaims({ single: close, multi: [], ...p1 });
   assert.equal(verdictOf(c, 'reaches-100'), 'does not hold');
   // Unequal parameter counts between mechanisms → the cost claim does not hold.
   const unequal = [row(EA, 'small', 16, 4, 0, 1), { ...row(DPA, 'small', 16, 4, 0, 1), parameterCount: 999 }];
-  assert.equal(verdictOf(eaClaims({ single: unequal, multi: [] }), 'no-extra-cost'), 'does not hold');
+  assert.equal(verdictOf(eaClaims({ single: unequal, multi: [], ...p1 }), 'no-extra-cost'), 'does not hold');
   // The shortcut rung N = 8, b = 3 is not counted for the 100 % claim.
   const shortcut = [...seeds(EA, 'small', 8, 3, [1, 1, 1, 1, 1]), ...seeds(DPA, 'small', 8, 3, [0.2, 0.2, 0.2, 0.2, 0.2])];
-  assert.equal(verdictOf(eaClaims({ single: shortcut, multi: [] }), 'reaches-100'), 'not measured');
-  assert.throws(() => eaClaims({ single: [], multi: [], tolerance: 2 }), /tolerance must be a number in \[0, 1\)/);
+  assert.equal(verdictOf(eaClaims({ single: shortcut, multi: [], ...p1 }), 'reaches-100'), 'not measured');
+  assert.throws(() => compareMechanisms([], { cellKeys: ['size'], tolerance: 2 }), /tolerance must be a number in \[0, 1\)/);
 });
 
 test('verdictChanges: claim by claim, a claim missing before counts as not measured', () => {
@@ -220,7 +226,7 @@ test('the notebook\'s tables and the solved-share figure show the comparisons\' 
   assert.equal(r16[col('EA at 100 %')], '5/5 [0.57, 1.00]');
   assert.equal(r16[col('DPA at 100 %')], '0/5 [0.00, 0.43]');
   assert.equal(r16[col('EA − DPA (paired)')], '+0.750 [+0.750, +0.750]');
-  assert.equal(r16[col('p')], '0.063', 'exact sign-flip p = 2/32');
+  assert.equal(r16[col('sign-flip p')], '0.063', 'exact sign-flip p = 2/32');
   assert.equal(r16[col('verdict')], 'EA reaches 100 % more often');
   assert.equal(r16[col('DPA runs ended')], '5 plateau');
   const r24 = t.rows.find((r) => r[0] === 'small, N = 24, b = 4') as (string | number)[];
@@ -230,8 +236,8 @@ test('the notebook\'s tables and the solved-share figure show the comparisons\' 
   assert.deepEqual(sized.map((c) => rungText(c.rung)), ['small 8 4', 'small 8 6', 'small 16 4', 'medium 8 4'], 'small before medium, then N, then b');
   const f = frontierTable(frontierEstimate(rows, { within: 'b', along: 'N' }));
   const fr = (m: string): (string | number)[] => f.rows.find((r) => String(r[0]).includes(m)) as (string | number)[];
-  assert.deepEqual(fr(EA).slice(1, 5), ['16', '[16, 16]', '16', 'yes'], 'EA: solved 8 and 16, not 24');
-  assert.deepEqual(fr(DPA).slice(1, 7), ['8', '[8, 8]', 'below 8', 'yes', '—', '24'], 'DPA: 16 trained and unsolved, so the frontier is 8 (inside); no DPA row at 24');
+  assert.deepEqual(fr(EA).slice(1, 4), ['16', '16', 'yes'], 'EA: solved 8 and 16, not 24');
+  assert.deepEqual(fr(DPA).slice(1, 6), ['8', 'below 8', 'yes', '—', '24'], 'DPA: 16 trained and unsolved, so the frontier is 8 (inside); no DPA row at 24');
   const before: Claim[] = [{ id: 'at-least-as-good', claim: 'x', evidence: '', verdict: 'undecided', rule: '' }];
   const after = eaClaims({ single: rows, multi: [] });
   const c = claimsTable(before, after);
@@ -285,4 +291,64 @@ test('stepsToPerfectRatio: EA ÷ DPA mean steps over the rungs both solve; none 
   const none = stepsToPerfectRatio(compareMechanisms(at(EA, 8, [null]), { cellKeys: ['size', 'N', 'b'] }));
   assert.equal(none.rungs, 0);
   assert.ok(Number.isNaN(none.geometricMean));
+});
+
+/** n seeds with accuracies around `level` (spread ±0.02, capped at 1); level 1 means every seed solved. */
+const around = (level: number, n = 5): number[] => Array.from({ length: n }, (_, s) => (level === 1 ? 1 : Math.min(0.99, level + [0, 0.02, -0.02, 0.01, -0.01][s % 5] + 0.001 * s)));
+const ladder = (fill: (N: number, b: number) => [number, number], n = 5, Ns = [16, 24, 32]): Row[] => Ns.flatMap((N) => [4, 6].flatMap((b) => {
+  const [e, d] = fill(N, b);
+  return [...seeds(EA, 'small', N, b, around(e, n)), ...seeds(DPA, 'small', N, b, around(d, n))];
+}));
+
+test('eaClaims, protocol 2 (the default): each rule says holds, does not hold, not supported and undecided on some data', () => {
+  const v2 = (single: Row[], multi: Row[] = []): Record<string, string> => Object.fromEntries(eaClaims({ single, multi }).map((c) => [c.id, c.verdict]));
+  // EA solves everything; DPA falls further behind with N: at least as good, the margin grows.
+  const grows = v2(ladder((N) => [1, N === 16 ? 1 : N === 24 ? 0.7 : 0.4]));
+  assert.equal(grows['at-least-as-good'], 'holds');
+  assert.equal(grows['margin-grows'], 'holds');
+  // Five seeds a side: Fisher's smallest p is 2/252; times 6 rungs (Holm) it is 0.048, times 8 it is 0.063 — then no rung can be significant.
+  assert.equal(grows['reaches-100'], 'holds');
+  const eight = eaClaims({ single: ladder((N) => [1, N === 16 ? 1 : 0.4], 5, [16, 24, 32, 40]), multi: [] }).find((c) => c.id === 'reaches-100') as Claim;
+  assert.equal(eight.verdict, 'undecided');
+  assert.match(eight.evidence, /smallest Holm-adjusted p this family allows is 0\.063 ≥ α = 0\.05: no rung can reach significance at this n/);
+  // Ten seeds a side: 10/10 against 0/10 is significant after Holm.
+  assert.equal(v2(ladder((N) => [1, N === 16 ? 1 : 0.4], 10))['reaches-100'], 'holds');
+  assert.equal(v2(ladder((N) => [N === 16 ? 1 : 0.4, 1], 10))['reaches-100'], 'does not hold');
+  // DPA ahead and pulling away: none of it holds.
+  const worse = v2(ladder((N) => [N === 16 ? 1 : N === 24 ? 0.7 : 0.4, 1]));
+  assert.equal(worse['at-least-as-good'], 'does not hold');
+  assert.equal(worse['margin-grows'], 'does not hold');
+  // Both solve everything: as good, but the margin is flat (not supported) and EA reaches nothing DPA does not.
+  const tied = v2(ladder(() => [1, 1]));
+  assert.equal(tied['at-least-as-good'], 'holds');
+  assert.equal(tied['margin-grows'], 'not supported');
+  assert.equal(tied['reaches-100'], 'not supported');
+  assert.equal(tied['no-extra-cost'], 'not measured', 'no benchmark given');
+  // Rungs that disagree widely: the pooled intervals straddle the margins.
+  // Rung means +0.15, −0.2, +0.1, −0.15, +0.05, −0.1 under seed noise of ±0.5: no rung and no line is significant.
+  const means = [0.15, -0.2, 0.1, -0.15, 0.05, -0.1];
+  const noisy = [16, 24, 32].flatMap((N, i) => [4, 6].flatMap((b, j) => [0.5, -0.5, 0.4, -0.4, 0].flatMap((e, seed) => {
+    const d = means[2 * i + j] + e;
+    return [row(EA, 'small', N, b, seed, 0.5 + d / 2), row(DPA, 'small', N, b, seed, 0.5 - d / 2)];
+  })));
+  const mixed = v2(noisy);
+  assert.equal(mixed['at-least-as-good'], 'undecided');
+  assert.equal(mixed['margin-grows'], 'undecided');
+  // EA better on average, but one rung is clearly worse after Holm: partly.
+  const partly = v2(ladder((N, b) => (N === 32 && b === 6 ? [0.9, 0.95] : [1, 0.5])));
+  assert.equal(partly['at-least-as-good'], 'partly');
+  // Multi-task: more rules, a growing margin (two lines r2 → r4 → r8).
+  const multi = [8, 16].flatMap((N) => ['r2', 'r4', 'r8'].flatMap((rules, k) => [0, 1, 2, 3, 4].flatMap((s) =>
+    [{ ...multiRow(EA, rules, s, 1), N }, { ...multiRow(DPA, rules, s, [1, 0.7, 0.4][k] + (k ? 0.01 * s : 0)), N }])));
+  assert.equal(v2(ladder(() => [1, 1]), multi)['multi-task'], 'holds');
+  assert.equal(v2(ladder(() => [1, 1]))['multi-task'], 'not measured');
+});
+
+test('eaClaims: the protocol is read from protocols/ea.json; every claim carries its data; an unknown version is refused', () => {
+  const rows = ladder(() => [1, 1]).map((r) => ({ ...r, experiment: 'ea-frontier', scale: 'full', maxSteps: 12000, engine: 'graph', cpuClass: 'avx512f' }));
+  const claims = eaClaims({ single: rows, multi: [] });
+  assert.match(claims[0].rule, /^protocol 2: /);
+  assert.equal(claims[0].basis, '60 records of ea-frontier (full); seeds 0, 1, 2, 3, 4; budget 12000 steps; engine: graph 60; CPU: avx512f 60; protocol 2');
+  assert.match(eaClaims({ single: rows, multi: [], protocol: 1 })[0].basis ?? '', /protocol 1$/);
+  assert.throws(() => eaClaims({ single: rows, multi: [], protocol: 9 }), /protocol 'ea' has versions 1, 2; got version 9/);
 });

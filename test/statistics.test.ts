@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
   adjustPValues, benjaminiHochberg, bootstrapInterval, clusteredComparison, holm, meanInterval, minimumSignFlipP, normalQuantile, pairedComparison,
-  pairedTTest, signFlipTest, studentTCdf, studentTQuantile, wilsonInterval,
+  fisherExact, pairedTTest, signFlipTest, studentTCdf, studentTQuantile, wilsonInterval,
 } from '../lib/lab/statistics.js';
 
 /** |actual − expected| ≤ tol. */
@@ -168,4 +168,16 @@ test('pairedTTest: the t statistic, its p and interval by hand', () => {
   assert.equal(r.significant, false);
   near(r.interval[0], 0.009667 - 4.302653 * 0.0070946 / Math.sqrt(3), 1e-5);
   assert.ok(Number.isNaN(pairedTTest([0.1]).p));
+});
+
+test('fisherExact: textbook two-sided p-values, symmetry, bad input', () => {
+  // The tea-tasting table [[3, 1], [1, 3]]: p = 0.4857; 5/5 against 0/5: 2 / C(10, 5) = 0.0079365; 10/10 against 0/10: 2 / C(20, 10).
+  near(fisherExact(3, 1, 1, 3), 0.485714, 1e-6);
+  near(fisherExact(5, 0, 0, 5), 2 / 252, 1e-12);
+  near(fisherExact(10, 0, 0, 10), 2 / 184756, 1e-12);
+  near(fisherExact(0, 5, 5, 0), 2 / 252, 1e-12);
+  // 3/5 against 0/5: p = 0.1667 (R: fisher.test(matrix(c(3, 0, 2, 5), 2))).
+  near(fisherExact(3, 2, 0, 5), 0.166667, 1e-6);
+  assert.equal(fisherExact(5, 0, 5, 0), 1);
+  assert.throws(() => fisherExact(1.5, 0, 0, 1), /fisherExact: a must be a non-negative integer; got 1.5/);
 });

@@ -117,6 +117,16 @@ export function loadExperimentResults(name: string, scale: Scale = 'full', optio
 
 
 /** One flat row per record (see the file comment for the columns). */
+/**
+ * The CPU class a record was made on, as far as it changes float results (oneDNN and Eigen dispatch on
+ * it at run time, docs/reproducibility.md): 'avx512f', 'avx2', 'other', or 'not recorded' (older records).
+ */
+export function cpuClass(r: { host?: { simd?: readonly string[] } }): string {
+  const simd = r.host?.simd;
+  if (!simd) return 'not recorded';
+  return simd.includes('avx512f') ? 'avx512f' : simd.includes('avx2') ? 'avx2' : 'other';
+}
+
 export function resultRows(records: readonly ResultRecord[]): Record<string, Scalar>[] {
   const rows = records.map((r) => {
     const row: Record<string, Scalar> = {
@@ -129,6 +139,7 @@ export function resultRows(records: readonly ResultRecord[]): Record<string, Sca
       finalEvalLoss: r.finalEvalLoss ?? Number.NaN, bestEvalLoss: r.bestEvalLoss ?? Number.NaN,
       wallTimeMs: r.wallTimeMs, msPerStep: r.msPerStep, backend: r.backend.backend, libraryVersion: r.library.version,
       finishedAt: r.finishedAt, seedInit: r.spec.seed,
+      engine: r.engine ? r.engine.name : 'not recorded', cpuClass: cpuClass(r),
     };
     for (const [label, acc] of Object.entries(r.perLabel)) row[`acc_${label}`] = acc;
     for (const m of r.measures) {

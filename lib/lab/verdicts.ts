@@ -4,7 +4,14 @@
  */
 import type { Interval } from './statistics.js';
 
-export type Verdict = 'holds' | 'partly' | 'does not hold' | 'undecided' | 'not measured';
+/**
+ * holds: the data support the claim. does not hold: they support its opposite. not supported: they
+ * rule out the claimed effect (e.g. an interval within the margin of "no effect") without showing the
+ * opposite. undecided: the intervals allow either. partly: a claim of several parts, some of which hold.
+ * not measured: no data for it.
+ */
+export type Verdict = 'holds' | 'partly' | 'does not hold' | 'not supported' | 'undecided' | 'not measured';
+export const VERDICTS: readonly Verdict[] = ['holds', 'partly', 'does not hold', 'not supported', 'undecided', 'not measured'];
 
 export interface Claim {
   /** Short stable name, e.g. 'at-least-as-good'. */
@@ -16,6 +23,8 @@ export interface Claim {
   verdict: Verdict;
   /** The rule that turned the evidence into the verdict. */
   rule: string;
+  /** The data it rests on: grids, records, seeds, budget, engines, CPU classes, protocol version. */
+  basis?: string;
 }
 
 const f3 = (x: number): string => (Number.isFinite(x) ? x.toFixed(3) : 'n/a');
@@ -52,12 +61,17 @@ export interface VerdictTable {
   caption?: string;
 }
 
-/** The claims at convergence beside their verdicts on the earlier data, with evidence and rule. */
-export function claimsTable(before: readonly Claim[], after: readonly Claim[], caption?: string): VerdictTable {
+/**
+ * Claims judged twice (e.g. on the 800-step data and at convergence, or under protocol 1 and protocol 2)
+ * side by side: both verdicts, whether they differ, and the second judgement's evidence, rule and data.
+ * `labels` name the two judgements. Default ['800 steps', 'convergence'].
+ */
+export function claimsTable(before: readonly Claim[], after: readonly Claim[], caption?: string, labels: readonly [string, string] = ['800 steps', 'convergence']): VerdictTable {
   const changes = verdictChanges(before, after);
+  const withBasis = after.some((c) => c.basis);
   return {
-    columns: ['claim', 'verdict (800 steps)', 'verdict (convergence)', 'changed', 'evidence (convergence)', 'rule'],
-    rows: after.map((c, i) => [c.claim, changes[i].before, c.verdict, changes[i].changed ? 'yes' : 'no', c.evidence, c.rule]),
+    columns: ['claim', `verdict (${labels[0]})`, `verdict (${labels[1]})`, 'changed', `evidence (${labels[1]})`, 'rule', ...(withBasis ? ['data'] : [])],
+    rows: after.map((c, i) => [c.claim, changes[i].before, c.verdict, changes[i].changed ? 'yes' : 'no', c.evidence, c.rule, ...(withBasis ? [c.basis ?? '—'] : [])]),
     ...(caption ? { caption } : {}),
   };
 }

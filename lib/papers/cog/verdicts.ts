@@ -144,7 +144,8 @@ export function seedGroup(rows: readonly Row[]): SeedGroup {
 /** Paired Cog − softmax final accuracy over the seeds both have (rows of one cell but the mechanism). */
 export function cogAgainstSoftmax(rows: readonly Row[], args: { resamples?: number; seed?: number } = {}): PairedComparison {
   const pairs = pairedDifferences(rows, { column: 'mechanism', a: 'dot-product', b: 'cog', metric: 'finalAccuracy', pairBy: 'seed' });
-  return pairedComparison(pairs.map((p) => [p.b, p.a] as [number, number]), args);
+  // Protocol 1 (the first rules; protocols/cog.json with its amendment is issue 35's next step): percentile bootstrap.
+  return pairedComparison(pairs.map((p) => [p.b, p.a] as [number, number]), { method: 'bootstrap', ...args });
 }
 
 export interface SweepSetting {

@@ -29,7 +29,11 @@
  */
 import { isSolved } from '../../lab/results.js';
 import { EA_RULE_SETS } from './grids.js';
-import { bootstrapInterval, pairedComparison, wilsonInterval, type Interval, type PairedComparison } from '../../lab/statistics.js';
+import {
+  adjustPValues, bootstrapInterval, clusteredComparison, fisherExact, meanInterval, pairedComparison, pairedTTest, wilsonInterval,
+  type Correction, type Interval, type IntervalMethod, type PairedComparison,
+} from '../../lab/statistics.js';
+import { claimNumber, loadProtocol, protocolVersion, type ProtocolVersion } from '../../lab/protocol.js';
 import { rungShortcuts } from '../../tasks/ladder-shortcuts.js';
 import { Rng } from '../../util/rng.js';
 import { formatDifference, formatInterval, signed, type Claim, type Verdict, type VerdictTable } from '../../lab/verdicts.js';
@@ -48,12 +52,14 @@ export interface VerdictArgs {
   resamples?: number;
   /** Seed of the resampling. Default 0. */
   seed?: number;
+  /** Interval of a mean: 't' or 'bootstrap' (protocol 1). Default 't'. */
+  method?: IntervalMethod;
 }
 
-function resolveArgs({ tolerance = 0.02, level = 0.95, resamples = 4000, seed = 0 }: VerdictArgs): Required<VerdictArgs> {
+function resolveArgs({ tolerance = 0.02, level = 0.95, resamples = 4000, seed = 0, method = 't' }: VerdictArgs): Required<VerdictArgs> {
   if (!(tolerance >= 0 && tolerance < 1)) throw new Error(`tolerance must be a number in [0, 1); got ${tolerance}`);
   if (!(level > 0 && level < 1)) throw new Error(`level must be a number in (0, 1); got ${level}`);
-  return { tolerance, level, resamples, seed };
+  return { tolerance, level, resamples, seed, method };
 }
 
 /** One mechanism's seeds in one rung. */
@@ -62,9 +68,9 @@ export interface MechanismSummary {
   /** Seeds that reached 100 %, and their share with a Wilson interval. */
   solvedSeeds: number;
   solved: Interval;
-  /** Final held-out accuracy: mean and best over seeds, with bootstrap intervals. */
+  /** Final held-out accuracy: the mean over seeds with its interval, and the best seed (best of n: an observed maximum, no interval). */
   mean: Interval;
-  best: Interval;
+  best: number;
   /** Mean steps to 100 % over the solved seeds (NaN if none). */
   stepsToPerfect: number;
   /** How the runs ended: counts per stop reason. */
@@ -78,10 +84,20 @@ export interface RungComparison {
   ea: MechanismSummary | null;
   /** EA − DPA final accuracy over the seeds both have. */
   paired: PairedComparison;
+  /** The seeds both have, with each mechanism's final accuracy (EA − DPA = ea − dpa). */
+  pairs: { seed: number; ea: number; dpa: number }[];
+  /** Two-sided paired t-test p of "EA − DPA = 0" (1 when every pair agrees, NaN below two pairs). Family corrections are applied by the claims. */
+  tTestP: number;
+  /** Fisher's exact test (two-sided) of the shares of seeds at 100 %. */
+  solvedP: number;
   /** Which mechanism reaches 100 % more often with non-overlapping Wilson intervals, else null. */
   solvedSeparated: 'ea' | 'dpa' | null;
-  /** 'ea' / 'dpa': the paired interval lies above +tolerance / below −tolerance; 'tie': inside ±tolerance; else 'undecided'. */
-  accuracy: 'ea' | 'dpa' | 'tie' | 'undecided';
+  /**
+   * 'ea' / 'dpa': the paired interval lies above +tolerance / below −tolerance; 'tie': inside ±tolerance;
+   * 'no difference seen': every pair agrees exactly (an interval of zero width, which says nothing about a
+   * difference rarer than one seed in n); else 'undecided'. With no family correction (protocol 1's rung rule).
+   */
+  accuracy: 'ea' | 'dpa' | 'tie' | 'no difference seen' | 'undecided';
   /** Largest share of scored positions any rule of the rung can serve by a one-key shortcut (0 = none). */
   shortcutShare: number;
 }
@@ -98,13 +114,12 @@ function summarise(rows: readonly Row[], a: Required<VerdictArgs>): MechanismSum
   const solvedRows = rows.filter(isSolved);
   const stopReasons: Record<string, number> = {};
   for (const r of rows) stopReasons[String(r.stopReason)] = (stopReasons[String(r.stopReason)] ?? 0) + 1;
-  const boot = { level: a.level, resamples: a.resamples, seed: a.seed };
   return {
     seeds: rows.map((r) => Number(r.seed)).sort((x, y) => x - y),
     solvedSeeds: solvedRows.length,
     solved: wilsonInterval(solvedRows.length, rows.length, a.level),
-    mean: bootstrapInterval(acc, 'mean', boot),
-    best: bootstrapInterval(acc, 'max', boot),
+    mean: meanInterval(acc, a),
+    best: Math.max(...acc),
     stepsToPerfect: solvedRows.length ? solvedRows.reduce((s, r) => s + Number(r.stepsToPerfect), 0) / solvedRows.length : Number.NaN,
     stopReasons,
   };
@@ -169,12 +184,19 @@ export function compareMechanisms(rows: readonly Row[], args: CompareArgs): Rung
     const dpaBySeed = new Map(dpaRows.map((r) => [Number(r.seed), Number(r.finalAccuracy)]));
     const pairs = eaRows.filter((r) => dpaBySeed.has(Number(r.seed))).map((r) => [Number(r.finalAccuracy), dpaBySeed.get(Number(r.seed)) as number] as [number, number]);
     const paired = pairedComparison(pairs, a);
+    const seedPairs = eaRows.filter((r) => dpaBySeed.has(Number(r.seed))).map((r) => ({ seed: Number(r.seed), ea: Number(r.finalAccuracy), dpa: dpaBySeed.get(Number(r.seed)) as number }));
+    const spread = pairs.map(([x, y]) => x - y);
+    const allAgree = spread.length > 0 && spread.every((d) => d === spread[0]);
+    const t = pairedTTest(spread);
+    const tTestP = spread.length < 2 ? Number.NaN : allAgree && spread[0] === 0 ? 1 : t.p;
+    const solvedP = ea && dpa ? fisherExact(ea.solvedSeeds, ea.seeds.length - ea.solvedSeeds, dpa.solvedSeeds, dpa.seeds.length - dpa.solvedSeeds) : Number.NaN;
     const solvedSeparated = ea && dpa ? (ea.solved.lo > dpa.solved.hi ? 'ea' : dpa.solved.lo > ea.solved.hi ? 'dpa' : null) : null;
     const accuracy = paired.n === 0 ? 'undecided'
+      : allAgree && spread[0] === 0 && a.method === 't' ? 'no difference seen'
       : paired.lo > a.tolerance ? 'ea' : paired.hi < -a.tolerance ? 'dpa'
       : paired.lo >= -a.tolerance && paired.hi <= a.tolerance ? 'tie' : 'undecided';
     const shortcutShare = Math.max(0, ...rungShortcuts(Number(rung.N), rungRules(rung), T).map((s) => s.share));
-    return { rung, dpa, ea, paired, solvedSeparated, accuracy, shortcutShare };
+    return { rung, dpa, ea, paired, pairs: seedPairs, tTestP, solvedP, solvedSeparated, accuracy, shortcutShare };
   });
 }
 
@@ -207,8 +229,6 @@ export interface FrontierEstimate {
   best: number | null;
   /** The same with every seed solved. */
   all: number | null;
-  /** Bootstrap interval (seeds resampled within each rung) of the best-of-n frontier: [lo, hi], null meaning "below the first value". */
-  interval: [number | null, number | null];
   /** Whether the best-of-n frontier lies inside the grid: some value beyond it was trained and not solved. */
   inside: boolean;
 }
@@ -253,40 +273,23 @@ export function frontierEstimate(rows: readonly Row[], args: FrontierEstimateArg
     const has = (v: number): boolean => cells.has(v);
     const best = walk(values, (v) => has(v) && (cells.get(v) as boolean[]).some(Boolean));
     const all = walk(values, (v) => has(v) && (cells.get(v) as boolean[]).every(Boolean));
-    // Bootstrap: resample each rung's seeds with replacement, walk again; the frontier as an index (−1 = none).
-    const rng = new Rng(a.seed, 13);
     const index = (f: number | null): number => (f === null ? -1 : values.indexOf(f));
-    const draws = Array.from({ length: a.resamples }, () => index(walk(values, (v) => {
-      if (!has(v)) return false;
-      const s = cells.get(v) as boolean[];
-      return Array.from({ length: s.length }, () => s[rng.int(s.length)]).some(Boolean);
-    }))).sort((x, y) => x - y);
-    const at = (q: number): number | null => {
-      const i = draws[Math.min(draws.length - 1, Math.floor(q * draws.length))];
-      return i < 0 ? null : values[i];
-    };
     const next = values[index(best) + 1];
     return {
       group, values, missing, excluded: excludedOf(group), best, all,
-      interval: [at((1 - a.level) / 2), at(1 - (1 - a.level) / 2)],
       inside: next !== undefined && has(next),
     };
   });
 }
 
-export interface ClaimsInput extends VerdictArgs {
-  /** Single-rule rows (coordinates size, N, b, mechanism, seed). */
-  single: readonly Row[];
-  /** Multi-task rows (coordinates size, N, rules, mechanism, seed); may be empty. */
-  multi: readonly Row[];
-  /** Side-by-side cost per size from the benchmark (EA ÷ DPA CPU time and peak memory); omitted → cost claim partly measured. */
-  cost?: readonly { size: string; cpuRatio: number; memoryRatio: number }[];
-}
 
 /** "3/5 [0.23, 0.88]" */
 export const formatShare = (s: MechanismSummary | null): string => (s ? `${s.solvedSeeds}/${s.seeds.length} [${s.solved.lo.toFixed(2)}, ${s.solved.hi.toFixed(2)}]` : '—');
 /** A rung's name, e.g. "small, N = 16, b = 4" or "medium, N = 8, r4". */
 export const rungName = (rung: Row): string => Object.entries(rung).map(([k, v]) => (k === 'size' || k === 'rules' ? String(v) : `${k} = ${v}`)).join(', ');
+
+/** A line's name, e.g. "small, b = 3, N 8→64". */
+const lineName = (l: readonly RungComparison[], along: string): string => `${rungName(Object.fromEntries(Object.entries(l[0].rung).filter(([k]) => k !== along)))}, ${along} ${l[0].rung[along]}→${l[l.length - 1].rung[along]}`;
 
 /** Lines of rungs along which complexity rises: fixed `fixed` coordinates, ascending `along` (numeric or an ordered list). */
 function lines(cmps: readonly RungComparison[], fixed: readonly string[], along: string, order?: readonly string[]): RungComparison[][] {
@@ -321,12 +324,37 @@ function atLeastAsGood(cmps: readonly RungComparison[], pool: PairedComparison, 
   };
 }
 
+/** What the claims are judged on, and under which protocol version. */
+export interface ClaimsInput extends VerdictArgs {
+  /** Single-rule rows (coordinates size, N, b, mechanism, seed). */
+  single: readonly Row[];
+  /** Multi-task rows (coordinates size, N, rules, mechanism, seed); may be empty. */
+  multi: readonly Row[];
+  /** Side-by-side cost per size from the benchmark (EA ÷ DPA CPU time and peak memory). */
+  cost?: readonly { size: string; cpuRatio: number; memoryRatio: number }[];
+  /** The protocol version whose rules judge (protocols/ea.json): a version number or the version itself. Default: the current version. */
+  protocol?: ProtocolVersion | number;
+}
+
+/** The rules of each version of protocols/ea.json that this code knows. */
+const EA_RULES: Record<number, (input: ClaimsInput, v: ProtocolVersion) => Claim[]> = { 1: claimsProtocol1, 2: claimsProtocol2 };
+
 /**
- * The claims of the EA paper's abstract, judged on single-rule and multi-task rows (see the file
- * comment for the interval rules; each claim states its own rule).
+ * The claims of the EA paper's abstract, judged on single-rule and multi-task rows under a version of
+ * the registered protocol (protocols/ea.json; each claim's rule says it in words, its margins come
+ * from the file). Each claim carries the data it rests on (`basis`).
  */
 export function eaClaims(input: ClaimsInput): Claim[] {
-  const a = resolveArgs(input);
+  const v = typeof input.protocol === 'object' ? input.protocol : protocolVersion(loadProtocol('ea'), input.protocol);
+  const rules = EA_RULES[v.version];
+  if (!rules) throw new Error(`eaClaims knows the rules of protocol versions ${Object.keys(EA_RULES).join(', ')}; got version ${v.version}`);
+  const basis = claimBasis([...input.single, ...input.multi], v.version);
+  return rules(input, v).map((c) => ({ ...c, basis }));
+}
+
+/** Protocol 1's rules: the verdicts as first made (bootstrap intervals, pooled pairs, no family correction). */
+function claimsProtocol1(input: ClaimsInput, v: ProtocolVersion): Claim[] {
+  const a = resolveArgs({ ...input, tolerance: claimNumber(v, 'at-least-as-good', 'margin'), level: v.statistics.level, method: v.statistics.interval, resamples: v.statistics.resamples });
   const tol = a.tolerance;
   const single = compareMechanisms(input.single, { ...a, cellKeys: ['size', 'N', 'b'] }).filter((c) => c.dpa && c.ea);
   const multi = input.multi.length ? compareMechanisms(input.multi, { ...a, cellKeys: ['size', 'N', 'rules'] }).filter((c) => c.dpa && c.ea) : [];
@@ -347,7 +375,6 @@ export function eaClaims(input: ClaimsInput): Claim[] {
   // 2. The margin grows with complexity (single rule): along N at fixed size and b, along b at fixed size and N.
   const singleLines = [...lines(single, ['size', 'b'], 'N'), ...lines(single, ['size', 'N'], 'b')];
   const trends = singleLines.map((l) => ({ l, t: marginTrend(l) }));
-  const lineName = (l: readonly RungComparison[], along: string): string => `${rungName(Object.fromEntries(Object.entries(l[0].rung).filter(([k]) => k !== along)))}, ${along} ${l[0].rung[along]}→${l[l.length - 1].rung[along]}`;
   const alongOf = (l: readonly RungComparison[]): string => (l[0].rung.N === l[1].rung.N ? 'b' : 'N');
   const grows = trends.filter((x) => x.t === 'grows');
   const shrinks = trends.filter((x) => x.t === 'shrinks');
@@ -397,7 +424,14 @@ export function eaClaims(input: ClaimsInput): Claim[] {
     rule: 'holds: at every size some rung where EA\'s interval of the share at 100 % lies above DPA\'s, none the other way; partly: such a rung at some size, or more best-of-n EA-only rungs than DPA-only, and none the other way; else does not hold.',
   });
 
-  // 5. No extra cost.
+  claims.push(costClaim(input, v));
+  return claims;
+}
+
+/** The cost claim (the same test in every version so far; thresholds from the protocol). */
+function costClaim(input: ClaimsInput, v: ProtocolVersion): Claim {
+  const noExtraAt = claimNumber(v, 'no-extra-cost', 'noExtra');
+  const smallExtraAt = claimNumber(v, 'no-extra-cost', 'smallExtra');
   const paramsBy = new Map<string, Set<number>>();
   for (const r of [...input.single, ...input.multi]) {
     const id = `${r.size}|${r.N}|${r.b ?? r.rules}`;
@@ -405,16 +439,184 @@ export function eaClaims(input: ClaimsInput): Claim[] {
   }
   const sameParams = [...paramsBy.values()].every((s) => s.size === 1);
   const cost = input.cost ?? [];
-  const noExtra = cost.length > 0 && cost.every((c) => c.cpuRatio <= 1.05 && c.memoryRatio <= 1.05);
-  const smallExtra = cost.length > 0 && cost.every((c) => c.cpuRatio <= 1.5 && c.memoryRatio <= 1.5);
-  claims.push({
+  const noExtra = cost.length > 0 && cost.every((c) => c.cpuRatio <= noExtraAt && c.memoryRatio <= noExtraAt);
+  const smallExtra = cost.length > 0 && cost.every((c) => c.cpuRatio <= smallExtraAt && c.memoryRatio <= smallExtraAt);
+  return {
     id: 'no-extra-cost', claim: 'EA needs no additional compute or memory (v2)',
     evidence: `parameters equal for DPA and EA in ${sameParams ? 'every' : 'not every'} rung of the records; ` +
       (cost.length ? `benchmark EA ÷ DPA: ${cost.map((c) => `${c.size}: CPU ${c.cpuRatio.toFixed(2)}, memory ${c.memoryRatio.toFixed(2)}`).join('; ')}` : 'no benchmark given'),
-    verdict: !paramsBy.size ? 'not measured' : !sameParams ? 'does not hold' : cost.length === 0 ? 'partly' : noExtra ? 'holds' : smallExtra ? 'partly' : 'does not hold',
-    rule: 'holds: equal parameters and EA ÷ DPA ≤ 1.05 in CPU time and memory at every size; partly: equal parameters and ≤ 1.5 (or no benchmark); else does not hold.',
+    verdict: !paramsBy.size ? 'not measured' : !sameParams ? 'does not hold' : cost.length === 0 ? (v.version === 1 ? 'partly' : 'not measured') : noExtra ? 'holds' : smallExtra ? 'partly' : 'does not hold',
+    rule: `holds: equal parameters and EA ÷ DPA ≤ ${noExtraAt} in CPU time and memory at every size; partly: equal parameters and ≤ ${smallExtraAt}${v.version === 1 ? ' (or no benchmark)' : ''}; else does not hold${v.version === 1 ? '' : '; not measured: no benchmark'}.`,
+  };
+}
+
+/** Least-squares slope of ys against 0, 1, …, k − 1 (the rungs' ranks along a line). */
+function rankSlope(ys: readonly number[]): number {
+  const k = ys.length;
+  const xm = (k - 1) / 2;
+  const ym = ys.reduce((s, y) => s + y, 0) / k;
+  let num = 0;
+  let den = 0;
+  ys.forEach((y, x) => { num += (x - xm) * (y - ym); den += (x - xm) ** 2; });
+  return num / den;
+}
+
+/** A complexity line's trend under protocol 2: the slope of EA − DPA per rung, per seed present at every rung. */
+interface LineTrend {
+  line: RungComparison[];
+  along: string;
+  /** One slope per seed present at every rung of the line. */
+  slopes: number[];
+  slope: Interval;
+  /** Two-sided t-test p of "slope = 0" (1 when every seed's slope is 0; NaN with fewer than two seeds). */
+  p: number;
+  /** The family-adjusted p (set by `judgeTrends`). */
+  adjusted: number;
+  trend: 'grows' | 'shrinks' | 'flat';
+}
+
+function lineTrend(line: RungComparison[], along: string, a: Required<VerdictArgs>): Omit<LineTrend, 'adjusted' | 'trend'> {
+  const bySeed = line.map((c) => new Map(c.pairs.map((p) => [p.seed, p.ea - p.dpa])));
+  const seedsEverywhere = [...bySeed[0].keys()].filter((s) => bySeed.every((m) => m.has(s))).sort((x, y) => x - y);
+  const slopes = seedsEverywhere.map((s) => rankSlope(bySeed.map((m) => m.get(s) as number)));
+  const allZero = slopes.length > 0 && slopes.every((x) => x === 0);
+  const p = slopes.length < 2 ? Number.NaN : allZero ? 1 : pairedTTest(slopes).p;
+  return { line, along, slopes, slope: meanInterval(slopes, a), p };
+}
+
+/** The lines' trends with the family correction, and the pooled slope over the `pooledAlong` lines (clusters). */
+function judgeTrends(lines: readonly { line: RungComparison[]; along: string }[], pooledAlong: string, v: ProtocolVersion, a: Required<VerdictArgs>): { trends: LineTrend[]; pooled: Interval } {
+  const raw = lines.map((l) => lineTrend(l.line, l.along, a)).filter((t) => t.slopes.length > 0);
+  const adjusted = adjustPValues(raw.map((t) => (Number.isNaN(t.p) ? 1 : t.p)), v.statistics.correction);
+  const trends = raw.map((t, i) => ({ ...t, adjusted: adjusted[i], trend: adjusted[i] < v.statistics.alpha ? (t.slope.estimate > 0 ? 'grows' : 'shrinks') : 'flat' } as LineTrend));
+  const pooledLines = trends.filter((t) => t.along === pooledAlong);
+  const means = pooledLines.map((t) => t.slope.estimate);
+  // One line: its own interval over seeds; several: t over the lines' mean slopes (each line one cluster).
+  const pooled = pooledLines.length === 1 ? pooledLines[0].slope : meanInterval(means, a);
+  return { trends, pooled };
+}
+
+function trendVerdict(trends: readonly LineTrend[], pooled: Interval, slopeMargin: number): Verdict {
+  if (trends.length === 0 || !Number.isFinite(pooled.estimate)) return 'not measured';
+  const grows = trends.filter((t) => t.trend === 'grows').length;
+  const shrinks = trends.filter((t) => t.trend === 'shrinks').length;
+  if (pooled.lo > 0 && shrinks === 0) return 'holds';
+  if (pooled.hi < 0 || (shrinks > 0 && grows === 0)) return 'does not hold';
+  if (pooled.lo >= -slopeMargin && pooled.hi <= slopeMargin) return 'not supported';
+  return 'undecided';
+}
+
+const slopeText = (t: LineTrend): string => `${lineName(t.line, t.along)}: ${signed(t.slope.estimate)} [${signed(t.slope.lo)}, ${signed(t.slope.hi)}] per rung, ` +
+  `${t.slopes.length} seeds, Holm p = ${t.adjusted.toFixed(3)}${t.trend === 'flat' ? '' : ` (${t.trend})`}`;
+
+/** Non-inferiority of EA over a family of rungs: the pooled (clustered) interval against −margin and the rungs significantly worse after the correction. */
+function nonInferiority(cmps: readonly RungComparison[], v: ProtocolVersion, a: Required<VerdictArgs>): { verdict: Verdict; evidence: string; worse: RungComparison[] } {
+  if (cmps.length === 0) return { verdict: 'not measured', evidence: 'no rung has both mechanisms', worse: [] };
+  const adjusted = adjustPValues(cmps.map((c) => (Number.isNaN(c.tTestP) ? 1 : c.tTestP)), v.statistics.correction);
+  const sig = (sign: number): RungComparison[] => cmps.filter((c, i) => adjusted[i] < v.statistics.alpha && Math.sign(c.paired.meanDifference) === sign);
+  const worse = sig(-1);
+  const better = sig(1);
+  const pooled = clusteredComparison(cmps.map((c) => c.pairs.map((p) => [p.ea, p.dpa] as [number, number])), a);
+  const tol = a.tolerance;
+  const verdict: Verdict = !(pooled.n >= 2) ? 'undecided' : pooled.lo >= -tol ? (worse.length ? 'partly' : 'holds')
+    : pooled.hi < -tol || worse.length ? 'does not hold' : 'undecided';
+  const noDiff = cmps.filter((c) => c.accuracy === 'no difference seen').length;
+  const at = (c: RungComparison): string => `${rungName(c.rung)} ${signed(c.paired.meanDifference)} (Holm p = ${adjusted[cmps.indexOf(c)].toFixed(3)})`;
+  return {
+    verdict, worse,
+    evidence: `mean over ${pooled.clusters} rungs (${pooled.pairs} paired seeds) of the rung's mean EA − DPA: ${signed(pooled.meanDifference)} ` +
+      `[${signed(pooled.lo)}, ${signed(pooled.hi)}] (t over rungs); ${v.statistics.correction === 'holm' ? 'Holm' : v.statistics.correction}-corrected paired t-tests over the ${cmps.length} rungs: ` +
+      `EA better in ${better.length}${better.length ? ` (${better.map(at).join('; ')})` : ''}, DPA better in ${worse.length}${worse.length ? ` (${worse.map(at).join('; ')})` : ''}; ` +
+      `${noDiff} rungs with every pair equal (no difference seen)`,
+  };
+}
+
+function claimsProtocol2(input: ClaimsInput, v: ProtocolVersion): Claim[] {
+  const st = v.statistics;
+  const a = resolveArgs({ ...input, tolerance: claimNumber(v, 'at-least-as-good', 'margin'), level: st.level, method: st.interval, resamples: st.resamples });
+  const tol = a.tolerance;
+  const pct = `${Math.round(st.level * 100)} %`;
+  const single = compareMechanisms(input.single, { ...a, cellKeys: ['size', 'N', 'b'] }).filter((c) => c.dpa && c.ea);
+  const multi = input.multi.length ? compareMechanisms(input.multi, { ...a, cellKeys: ['size', 'N', 'rules'] }).filter((c) => c.dpa && c.ea) : [];
+  const claims: Claim[] = [];
+
+  // 1. At least as good: every rung of both grids, rungs as clusters, one family.
+  const ge = nonInferiority([...single, ...multi], v, a);
+  claims.push({
+    id: 'at-least-as-good', claim: 'EA performs at least as well as DPA (v1, v2 abstract; v2: "without loss of performance")', verdict: ge.verdict, evidence: ge.evidence,
+    rule: `protocol ${v.version}: holds: the pooled ${pct} t interval (rungs as clusters) lies above −${tol} and no rung is significantly worse for EA (Holm, α = ${st.alpha}); ` +
+      `partly: above −${tol} with such a rung; does not hold: the interval lies below −${tol}, or it straddles −${tol} and some rung is significantly worse; undecided: it straddles −${tol} and no rung is.`,
   });
+
+  // 2. The margin grows: slopes per line and seed; pooled over the (disjoint) lines along N.
+  const slopeMargin = claimNumber(v, 'margin-grows', 'slopeMargin');
+  const singleLines = [...lines(single, ['size', 'b'], 'N').map((line) => ({ line, along: 'N' })), ...lines(single, ['size', 'N'], 'b').map((line) => ({ line, along: 'b' }))];
+  const g = judgeTrends(singleLines, 'N', v, a);
+  claims.push({
+    id: 'margin-grows', claim: 'The margin of EA over DPA grows with task complexity', verdict: trendVerdict(g.trends, g.pooled, slopeMargin),
+    evidence: g.trends.length
+      ? `mean slope of EA − DPA per rung over the ${g.trends.filter((t) => t.along === 'N').length} lines along N: ${formatInterval(g.pooled)}; ` +
+        `grows along ${g.trends.filter((t) => t.trend === 'grows').length}, shrinks along ${g.trends.filter((t) => t.trend === 'shrinks').length} of ${g.trends.length} lines (Holm): ${g.trends.map(slopeText).join('; ')}`
+      : 'no line of two or more rungs with seeds in common',
+    rule: `protocol ${v.version}: per line and seed the least-squares slope of EA − DPA against the rung's rank; a line grows / shrinks when its mean slope differs from 0 (t-test, Holm over the lines, α = ${st.alpha}). ` +
+      `holds: the pooled slope's ${pct} interval lies above 0 and no line shrinks; does not hold: it lies below 0, or lines shrink and none grows; not supported: it lies within ±${slopeMargin}; else undecided.`,
+  });
+
+  // 3. Multi-task: part 1 on the multi rungs, part 2 along lines of more rules.
+  const multiLines = lines(multi, ['size', 'N'], 'rules', Object.keys(EA_RULE_SETS)).map((line) => ({ line, along: 'rules' }));
+  const mGe = nonInferiority(multi, v, a);
+  const mg = judgeTrends(multiLines, 'rules', v, a);
+  const mTrend = trendVerdict(mg.trends, mg.pooled, claimNumber(v, 'multi-task', 'slopeMargin'));
+  const parts = [mGe.verdict, mTrend];
+  claims.push({
+    id: 'multi-task', claim: 'The growing margin also holds in multi-task settings',
+    verdict: multi.length === 0 || mTrend === 'not measured' ? 'not measured' : parts.every((p) => p === 'holds') ? 'holds' : parts.includes('does not hold') ? 'does not hold'
+      : parts.includes('not supported') ? 'not supported' : 'undecided',
+    evidence: multi.length ? `at least as good: ${mGe.verdict} (${mGe.evidence}); the margin along more rules: ${mTrend} (mean slope ${formatInterval(mg.pooled)}; ${mg.trends.map(slopeText).join('; ')})`
+      : 'no multi-task rung with both mechanisms',
+    rule: `protocol ${v.version}: claim 1's rule on the multi-task rungs and claim 2's along r2 → r4 → r8 at fixed size and N; holds: both hold; does not hold: either does not; not supported: either is not supported; else undecided.`,
+  });
+
+  // 4. EA reaches 100 % where DPA cannot: Fisher per shortcut-free rung, Holm over them.
+  const clean = [...single, ...multi].filter((c) => c.shortcutShare === 0);
+  const adjusted = adjustPValues(clean.map((c) => c.solvedP), st.correction);
+  const share = (s: MechanismSummary): number => s.solvedSeeds / s.seeds.length;
+  const sigFor = (m: 'ea' | 'dpa'): RungComparison[] => clean.filter((c, i) => adjusted[i] < st.alpha && share(c[m] as MechanismSummary) > share(c[m === 'ea' ? 'dpa' : 'ea'] as MechanismSummary));
+  const eaSig = sigFor('ea');
+  const dpaSig = sigFor('dpa');
+  const only = (m: 'ea' | 'dpa'): RungComparison[] => clean.filter((c) => (c[m] as MechanismSummary).solvedSeeds > 0 && (c[m === 'ea' ? 'dpa' : 'ea'] as MechanismSummary).solvedSeeds === 0);
+  const eaOnly = only('ea');
+  const dpaOnly = only('dpa');
+  const n = clean.length ? Math.min(...clean.map((c) => Math.min((c.ea as MechanismSummary).seeds.length, (c.dpa as MechanismSummary).seeds.length))) : 0;
+  const bestPossible = n ? Math.min(1, clean.length * fisherExact(n, 0, 0, n)) : 1;
+  const names = (cs: readonly RungComparison[]): string => (cs.length ? cs.map((c) => `${rungName(c.rung)} (EA ${formatShare(c.ea)}, DPA ${formatShare(c.dpa)}, Holm p = ${adjusted[clean.indexOf(c)].toFixed(3)})`).join('; ') : 'none');
+  claims.push({
+    id: 'reaches-100', claim: 'At fixed model size EA reaches 100 % on complexity levels DPA cannot reach',
+    verdict: clean.length === 0 ? 'not measured' : eaSig.length && !dpaSig.length ? 'holds' : dpaSig.length && !eaSig.length ? 'does not hold'
+      : !eaSig.length && !dpaSig.length && eaOnly.length === 0 ? 'not supported' : 'undecided',
+    evidence: `${clean.length} rungs without a shortcut; EA's share of seeds at 100 % significantly higher (Fisher, Holm): ${names(eaSig)}; DPA's: ${names(dpaSig)}. ` +
+      `Best of n (a seed at 100 %, none of the other's; not a test): EA only ${eaOnly.length}, DPA only ${dpaOnly.length}. ` +
+      `With ${n} seeds a side the smallest Holm-adjusted p this family allows is ${bestPossible.toFixed(3)}${bestPossible >= st.alpha ? ` ≥ α = ${st.alpha}: no rung can reach significance at this n` : ''}.`,
+    rule: `protocol ${v.version}: Fisher's exact test of the shares at 100 % per shortcut-free rung, Holm over them (α = ${st.alpha}); holds: some rung significantly for EA, none for DPA; ` +
+      'does not hold: the reverse; not supported: no rung where EA has a seed at 100 % and DPA none; else undecided.',
+  });
+
+  claims.push(costClaim(input, v));
   return claims;
+}
+
+/** The data a verdict rests on: grids, scale, budget, records, seeds, engines, CPU classes and the protocol version. */
+export function claimBasis(rows: readonly Row[], version: number): string {
+  const values = (k: string): string[] => [...new Set(rows.map((r) => r[k]).filter((x) => x !== undefined && x !== '').map(String))].sort((x, y) => x.localeCompare(y, 'en', { numeric: true }));
+  const counts = (k: string): string => {
+    const m = new Map<string, number>();
+    for (const r of rows) if (r[k] !== undefined && r[k] !== '') m.set(String(r[k]), (m.get(String(r[k])) ?? 0) + 1);
+    return [...m].map(([x, c]) => `${x} ${c}`).join(', ') || 'not recorded';
+  };
+  const grids = values('experiment');
+  const budgets = values('maxSteps');
+  return `${rows.length} records${grids.length ? ` of ${grids.join(' + ')}` : ''}${values('scale').length ? ` (${values('scale').join(', ')})` : ''}; ` +
+    `seeds ${values('seed').join(', ') || '—'}; budget ${budgets.length ? `${budgets.join(', ')} steps` : 'not recorded'}; engine: ${counts('engine')}; CPU: ${counts('cpuClass')}; protocol ${version}`;
 }
 
 /** The (EA, DPA) final accuracies of every (rung, seed) both mechanisms have, for the rungs compared. */
@@ -467,19 +669,37 @@ export function stepsToPerfectRatio(cmps: readonly RungComparison[]): StepsToPer
   };
 }
 
+/** Protocol 1's rung verdict: Wilson separation of the shares, else the paired interval against ±tolerance (no family correction). */
 const rungVerdict = (c: RungComparison): string => (c.solvedSeparated ? `${c.solvedSeparated.toUpperCase()} reaches 100 % more often`
-  : c.accuracy === 'tie' ? 'tie' : c.accuracy === 'undecided' ? 'undecided' : `${c.accuracy.toUpperCase()} more accurate`);
+  : c.accuracy === 'ea' || c.accuracy === 'dpa' ? `${c.accuracy.toUpperCase()} more accurate` : c.accuracy);
+
+/** The rungs' paired t-test p-values adjusted as one family (in the order given): Holm unless the protocol names another correction. */
+export function familyAdjusted(cmps: readonly RungComparison[], correction: Correction = 'holm'): number[] {
+  return adjustPValues(cmps.map((c) => (Number.isNaN(c.tTestP) ? 1 : c.tTestP)), correction);
+}
+
+/** Protocol 2's rung verdict from the family-adjusted p: which mechanism is more accurate, else tie / no difference seen / undecided. */
+const rungVerdictAdjusted = (c: RungComparison, adjusted: number, alpha: number): string => (adjusted < alpha
+  ? `${c.paired.meanDifference > 0 ? 'EA' : 'DPA'} more accurate` : c.accuracy === 'ea' || c.accuracy === 'dpa' ? 'undecided' : c.accuracy);
 const stops = (s: MechanismSummary | null): string => (s ? Object.entries(s.stopReasons).map(([k, n]) => `${n} ${k}`).join(', ') : '—');
 const steps = (s: MechanismSummary | null): string => (s && Number.isFinite(s.stepsToPerfect) ? String(Math.round(s.stepsToPerfect)) : '—');
-const iv = (s: MechanismSummary | null, k: 'mean' | 'best'): string => (s ? formatInterval(s[k]) : '—');
+const iv = (s: MechanismSummary | null): string => (s ? formatInterval(s.mean) : '—');
+const best = (s: MechanismSummary | null): string => (s ? s.best.toFixed(3) : '—');
 
-/** One row per rung: seeds at 100 % (Wilson), mean and best accuracy (bootstrap), the paired difference and test, the rung's verdict, mean steps to 100 % of the solved seeds. */
-export function comparisonTable(cmps: readonly RungComparison[], caption?: string): VerdictTable {
+/**
+ * One row per rung: seeds at 100 % (Wilson), mean accuracy with its interval and best seed, the paired
+ * difference with its sign-flip p, the rung's verdict, mean steps to 100 % of the solved seeds. With
+ * `adjusted` (family-adjusted p-values in the order of `cmps`, e.g. `familyAdjusted`), the verdict is
+ * protocol 2's and an adjusted-p column is added; without, it is protocol 1's.
+ */
+export function comparisonTable(cmps: readonly RungComparison[], caption?: string, adjusted?: readonly number[], alpha = 0.05): VerdictTable {
+  if (adjusted && adjusted.length !== cmps.length) throw new Error(`comparisonTable: adjusted has ${adjusted.length} p-values for ${cmps.length} rungs`);
   return {
-    columns: ['rung', 'EA at 100 %', 'DPA at 100 %', 'EA mean', 'DPA mean', 'EA best', 'DPA best', 'EA − DPA (paired)', 'p', 'verdict',
+    columns: ['rung', 'EA at 100 %', 'DPA at 100 %', 'EA mean', 'DPA mean', 'EA best', 'DPA best', 'EA − DPA (paired)', 'sign-flip p', ...(adjusted ? ['t-test p (adjusted)'] : []), 'verdict',
       'EA steps to 100 %', 'DPA steps to 100 %', 'shortcut share', 'EA runs ended', 'DPA runs ended'],
-    rows: cmps.map((c) => [rungName(c.rung), formatShare(c.ea), formatShare(c.dpa), iv(c.ea, 'mean'), iv(c.dpa, 'mean'), iv(c.ea, 'best'), iv(c.dpa, 'best'),
-      c.paired.n ? formatDifference(c.paired) : '—', c.paired.n ? c.paired.p.toFixed(3) : '—', rungVerdict(c), steps(c.ea), steps(c.dpa),
+    rows: cmps.map((c, i) => [rungName(c.rung), formatShare(c.ea), formatShare(c.dpa), iv(c.ea), iv(c.dpa), best(c.ea), best(c.dpa),
+      c.paired.n ? formatDifference(c.paired) : '—', c.paired.n ? c.paired.p.toFixed(3) : '—',
+      ...(adjusted ? [Number.isFinite(c.tTestP) ? adjusted[i].toFixed(3) : '—'] : []), adjusted ? rungVerdictAdjusted(c, adjusted[i], alpha) : rungVerdict(c), steps(c.ea), steps(c.dpa),
       c.shortcutShare ? c.shortcutShare.toFixed(2) : '0', stops(c.ea), stops(c.dpa)]),
     ...(caption ? { caption } : {}),
   };
@@ -490,8 +710,8 @@ const frontierText = (v: number | null, values: readonly number[]): string => (v
 /** One row per size × mechanism × `within` value: the best-of-n frontier with its interval, the all-seeds frontier, whether it lies inside the grid. */
 export function frontierTable(estimates: readonly FrontierEstimate[], caption?: string): VerdictTable {
   return {
-    columns: ['group', 'best of n', '95 % interval', 'all seeds', 'inside the grid', 'left out (shortcut)', 'missing'],
-    rows: estimates.map((f) => [rungName(f.group), frontierText(f.best, f.values), `[${frontierText(f.interval[0], f.values)}, ${frontierText(f.interval[1], f.values)}]`,
+    columns: ['group', 'best of n', 'all seeds', 'inside the grid', 'left out (shortcut)', 'missing'],
+    rows: estimates.map((f) => [rungName(f.group), frontierText(f.best, f.values),
       frontierText(f.all, f.values), f.inside ? 'yes' : 'no', f.excluded.join(', ') || '—', f.missing.join(', ') || '—']),
     ...(caption ? { caption } : {}),
   };

@@ -316,7 +316,7 @@ export function convergenceComparison(longRows: readonly Row[], shortRows: reado
     const pairs = shortOf ? [...m.bySeed].filter(([seed]) => shortOf.bySeed.has(seed)).map(([seed, a]) => [a, shortOf.bySeed.get(seed) as number] as [number, number]) : [];
     return {
       name: m.name, architecture: m.architecture, mechanism: m.mechanism, long: m, short: shortOf,
-      pairedChange: shortOf && pairs.length ? pairedComparison(pairs) : undefined,
+      pairedChange: shortOf && pairs.length ? pairedComparison(pairs, { method: 'bootstrap' }) : undefined,
       stops: long.filter((r) => r.architecture === m.architecture && r.mechanism === m.mechanism)
         .map((r) => ({ seed: Number(r.seed), steps: Number(r.steps), stopReason: String(r.stopReason), bestStep: Number(r.bestStep) }))
         .sort((a, b) => a.seed - b.seed),

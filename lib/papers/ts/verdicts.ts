@@ -96,7 +96,8 @@ export function tsModelStats(rows: readonly Row[], args: TsVerdictArgs = {}): Ts
 /** a − b over the seeds both have. */
 function paired(a: TsModelStats, b: TsModelStats, args: TsVerdictArgs): PairedComparison {
   const pairs = [...a.bySeed].filter(([s]) => b.bySeed.has(s)).map(([s, x]) => [x, b.bySeed.get(s) as number] as const);
-  return pairedComparison(pairs, { level: args.level ?? 0.95, resamples: args.resamples ?? 4000, seed: args.seed ?? 0 });
+  // Protocol 1 (the first rules; protocols/ts.json with its amendment is issue 35's next step): percentile bootstrap.
+  return pairedComparison(pairs, { level: args.level ?? 0.95, resamples: args.resamples ?? 4000, seed: args.seed ?? 0, method: 'bootstrap' });
 }
 
 /** The claims of the TS paper on the rows of one setting (one reading). */
