@@ -181,8 +181,10 @@ test('plateauAudit: the longest flat stretch before a rise, against the window',
 });
 
 test('plateauFollowUp and replacePlateauStops: the plateau-stopped runs retrained without the stop', () => {
-  const rec = (key: string, stopReason: string, finalAccuracy: number, bestAccuracy: number, steps: number): ResultRecord =>
-    ({ key, stopReason, finalAccuracy, bestAccuracy, steps }) as unknown as ResultRecord;
+  // The first evaluation (step 200) decides whether a retraining is the same trajectory: 'rises' starts alike, the others not.
+  const rec = (key: string, stopReason: string, finalAccuracy: number, bestAccuracy: number, steps: number, first = 0.1, stepsToPerfect: number | null = null): ResultRecord =>
+    ({ key, stopReason, finalAccuracy, bestAccuracy, steps, stepsToPerfect, curve: [{ step: 200, accuracy: first, evalLoss: 2, perLabel: {} }],
+      host: { simd: ['avx2', 'fma'] }, engine: { name: 'graph', lanes: 1 } }) as unknown as ResultRecord;
   const base = [
     rec('solved', 'perfect', 1, 1, 800),
     rec('rises', 'plateau', 0.25, 0.25, 6400),
@@ -192,9 +194,9 @@ test('plateauFollowUp and replacePlateauStops: the plateau-stopped runs retraine
     rec('budget', 'steps', 0.5, 0.5, 12000),
   ];
   const later = [
-    rec('rises', 'perfect', 1, 1, 9000),
-    rec('flat', 'steps', 0.1, 0.108, 12000), // +0.004 best: within δ, not a rise
-    rec('wiggle', 'steps', 0.19, 0.21, 12000), // best +0.01: a rise, though the final is lower
+    rec('rises', 'perfect', 1, 1, 9000, 0.1, 9000),
+    rec('flat', 'steps', 0.1, 0.108, 12000, 0.12), // +0.004 best: within δ, not a rise
+    { ...rec('wiggle', 'steps', 0.19, 0.21, 12000, 0.1), engine: undefined, host: { simd: ['avx2', 'fma', 'avx512f'] } } as unknown as ResultRecord, // best +0.01: a rise
     rec('solved', 'perfect', 0.9, 0.9, 800), // never used: the base record did not plateau
   ];
   const f = plateauFollowUp(base, later);
@@ -203,12 +205,18 @@ test('plateauFollowUp and replacePlateauStops: the plateau-stopped runs retraine
   assert.deepEqual(f.cells[0].before, { accuracy: 0.25, steps: 6400 });
   assert.deepEqual(f.cells[0].after, { accuracy: 1, steps: 9000, stopReason: 'perfect' });
   assert.equal(plateauFollowUp(base, later, { minDelta: 0.02 }).rose, 1, 'δ is a parameter');
+  assert.deepEqual(f.cells.map((c) => c.sameStart), [true, false, true]);
+  assert.deepEqual([f.differentStart, f.solvedBeforeOriginalStop], [1, 0]);
+  assert.deepEqual(f.cells[2].madeBy, { before: 'graph/avx2', after: 'engine not recorded/avx512f' });
+  // A retraining solved at step 6000, before the original's plateau stop at 6400: another trajectory.
+  const early = plateauFollowUp(base, [rec('rises', 'perfect', 1, 1, 6000, 0.3, 6000)]);
+  assert.deepEqual([early.differentStart, early.solvedBeforeOriginalStop], [1, 1]);
   const merged = replacePlateauStops(base, later);
   assert.deepEqual(merged.map((r) => [r.key, r.stopReason, r.steps]), [
     ['solved', 'perfect', 800], ['rises', 'perfect', 9000], ['flat', 'steps', 12000], ['wiggle', 'steps', 12000],
     ['not-retrained', 'plateau', 6600], ['budget', 'steps', 12000],
   ]);
-  assert.deepEqual(plateauFollowUp(base, []), { plateauStopped: 4, retrained: 0, cells: [], rose: 0, solved: 0 });
+  assert.deepEqual(plateauFollowUp(base, []), { plateauStopped: 4, retrained: 0, cells: [], rose: 0, solved: 0, differentStart: 0, solvedBeforeOriginalStop: 0 });
 });
 
 test('the notebook\'s tables and the solved-share figure show the comparisons\' numbers', () => {

@@ -2,7 +2,7 @@
  * Did the plateau stop end runs too early? The audit of a grid's stop reasons, and the follow-up that
  * trains the plateau-stopped cells without the stop to see what they would have reached.
  */
-import type { ResultRecord } from './record.js';
+import { cpuClass, type ResultRecord } from './record.js';
 
 export interface PlateauAudit {
   /** The plateau window of the runs in steps (window × evalEvery), or null if they had no plateau stop. */
@@ -58,6 +58,16 @@ export interface PlateauFollowUpCell {
   rose: boolean;
   /** Reached 100 % without the stop. */
   solved: boolean;
+  /**
+   * Whether the retraining is the same trajectory: its evaluation at the original's first evaluated step
+   * has the same accuracy and loss, bit for bit. False means a new sample (another engine, CPU class or
+   * code), not a continuation.
+   */
+  sameStart: boolean;
+  /** It reached 100 % at or before the step where the original had stopped: a sign that it is another trajectory. */
+  solvedBeforeOriginalStop: boolean;
+  /** Engine and CPU class of each (e.g. 'graph/avx512f'). */
+  madeBy: { before: string; after: string };
 }
 
 export interface PlateauFollowUp {
@@ -68,6 +78,9 @@ export interface PlateauFollowUp {
   /** Retrained cells whose best accuracy rose, and those that reached 100 %. */
   rose: number;
   solved: number;
+  /** Retrained cells whose first evaluation differs from the original's (new trajectories), and solved ones that did so by the original's stop step. */
+  differentStart: number;
+  solvedBeforeOriginalStop: number;
 }
 
 /**
@@ -79,21 +92,36 @@ export function plateauFollowUp(base: readonly ResultRecord[], withoutStop: read
   const stopped = base.filter((r) => r.stopReason === 'plateau');
   const cells = stopped.filter((r) => later.has(r.key)).map((r): PlateauFollowUpCell => {
     const l = later.get(r.key) as ResultRecord;
+    const first = r.curve[0];
+    const same = first ? l.curve.find((p) => p.step === first.step) : undefined;
+    const solved = l.stopReason === 'perfect';
     return {
       key: r.key,
       before: { accuracy: r.finalAccuracy, steps: r.steps },
       after: { accuracy: l.finalAccuracy, steps: l.steps, stopReason: l.stopReason },
       rose: l.bestAccuracy > r.bestAccuracy + minDelta,
-      solved: l.stopReason === 'perfect',
+      solved,
+      sameStart: !!(first && same && same.accuracy === first.accuracy && same.evalLoss === first.evalLoss),
+      solvedBeforeOriginalStop: solved && (l.stepsToPerfect ?? Number.POSITIVE_INFINITY) <= r.steps,
+      madeBy: { before: madeBy(r), after: madeBy(l) },
     };
   });
-  return { plateauStopped: stopped.length, retrained: cells.length, cells, rose: cells.filter((c) => c.rose).length, solved: cells.filter((c) => c.solved).length };
+  return {
+    plateauStopped: stopped.length, retrained: cells.length, cells, rose: cells.filter((c) => c.rose).length, solved: cells.filter((c) => c.solved).length,
+    differentStart: cells.filter((c) => !c.sameStart).length, solvedBeforeOriginalStop: cells.filter((c) => c.solvedBeforeOriginalStop).length,
+  };
+}
+
+/** "graph/avx512f": the engine and CPU class a record was made with (what decides whether two records can be the same trajectory). */
+export function madeBy(r: ResultRecord): string {
+  return `${r.engine?.name ?? 'engine not recorded'}/${cpuClass(r)}`;
 }
 
 /**
  * The records of a plateau-stopped grid with each plateau-stopped cell replaced by its run without
- * the stop where there is one: the protocol "100 % or the full budget". A cell that ended at 100 % or
- * its steps would have ended the same way without the stop, so its record stands.
+ * the stop where there is one (protocol 1 of notebook 01). When the retrainings are new trajectories
+ * (`plateauFollowUp(...).differentStart`), this re-rolls selected failures and biases the grid toward
+ * success: protocol 2 judges the original records and reports the retrainings apart.
  */
 export function replacePlateauStops(base: readonly ResultRecord[], withoutStop: readonly ResultRecord[]): ResultRecord[] {
   const later = new Map(withoutStop.map((r) => [r.key, r]));

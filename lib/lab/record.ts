@@ -106,6 +106,16 @@ export interface ResultRecord {
   checksum: string;
 }
 
+/**
+ * The CPU class a record was made on, as far as it changes float results (oneDNN and Eigen dispatch on
+ * it at run time, docs/reproducibility.md): 'avx512f', 'avx2', 'other', or 'not recorded' (older records).
+ */
+export function cpuClass(r: { host?: { simd?: readonly string[] } }): string {
+  const simd = r.host?.simd;
+  if (!simd) return 'not recorded';
+  return simd.includes('avx512f') ? 'avx512f' : simd.includes('avx2') ? 'avx2' : 'other';
+}
+
 /** Keeps at most `max` evenly spaced items, always the first and the last. */
 export function thin<T>(items: readonly T[], max = CURVE_POINTS): T[] {
   if (items.length <= max) return [...items];

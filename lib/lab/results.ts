@@ -29,7 +29,7 @@ import type { ParamMap, SequenceModel } from '../models/model.js';
 import { loadModel } from '../models/registry.js';
 import { getExperiment } from './experiments.js';
 import { defaultDataDir, modelPath, readRecord, readResults, recordPath, resultDir, type LoadedRecord, type ResultProblem } from './store.js';
-import type { ResultRecord } from './record.js';
+import { cpuClass, type ResultRecord } from './record.js';
 import { createTaskSource, type TaskSource } from './tasks.js';
 import type { Scale, Scalar } from './types.js';
 import { aggregate } from './statistics.js';
@@ -117,16 +117,6 @@ export function loadExperimentResults(name: string, scale: Scale = 'full', optio
 
 
 /** One flat row per record (see the file comment for the columns). */
-/**
- * The CPU class a record was made on, as far as it changes float results (oneDNN and Eigen dispatch on
- * it at run time, docs/reproducibility.md): 'avx512f', 'avx2', 'other', or 'not recorded' (older records).
- */
-export function cpuClass(r: { host?: { simd?: readonly string[] } }): string {
-  const simd = r.host?.simd;
-  if (!simd) return 'not recorded';
-  return simd.includes('avx512f') ? 'avx512f' : simd.includes('avx2') ? 'avx2' : 'other';
-}
-
 export function resultRows(records: readonly ResultRecord[]): Record<string, Scalar>[] {
   const rows = records.map((r) => {
     const row: Record<string, Scalar> = {
