@@ -100,7 +100,7 @@ async function run(args: string[], io: CliIO): Promise<number> {
   try {
     if (values.only) options.only = parseOnly(values.only);
     if (values.shard !== undefined) options.shard = parseShard(values.shard);
-    planRun(experiment, options); // validates --only, --seeds, --no-plateau and --only-stopped before any work
+    planRun(experiment, options); // validates --only, --seeds, --no-plateau, --only-stopped and --continue before any work
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
@@ -112,7 +112,7 @@ async function run(args: string[], io: CliIO): Promise<number> {
 }
 
 type RunValues = { scale: string; seeds?: string; out?: string; rerun: boolean; backend?: string; 'batch-seeds'?: string;
-  steps?: string; 'budget-factor'?: string; 'checkpoint-every'?: string; 'no-plateau'?: boolean; 'only-stopped'?: string; engine?: string; xla?: boolean };
+  steps?: string; 'budget-factor'?: string; 'checkpoint-every'?: string; 'no-plateau'?: boolean; 'only-stopped'?: string; continue?: boolean; engine?: string; xla?: boolean };
 
 /** The RunOptions that `run` and `reproduce` share, checked one by one (--only and --shard are checked with the grid). */
 function runOptionsOf(values: RunValues): RunOptions {
@@ -123,6 +123,7 @@ function runOptionsOf(values: RunValues): RunOptions {
     budgetFactor: numberOf('budget-factor', values['budget-factor']),
     checkpointEveryMs: durationOf('checkpoint-every', values['checkpoint-every'], true),
     noPlateau: values['no-plateau'], onlyStopped: stopReasonOf(values['only-stopped']), engine: engineOf(values.engine),
+    ...(values.continue ? { continueStopped: true } : {}),
   };
 }
 
@@ -132,7 +133,7 @@ function commonArgs(values: RunValues): string[] {
     values[option] !== undefined ? [`--${option}`, values[option] as string] : [];
   return [
     '--scale', values.scale, ...given('seeds'), ...given('out'), ...given('steps'), ...given('budget-factor'), ...given('checkpoint-every'),
-    ...given('only-stopped'), ...given('engine'), ...(values.xla ? ['--xla'] : []), ...(values['no-plateau'] ? ['--no-plateau'] : []), ...(values.rerun ? ['--rerun'] : []),
+    ...given('only-stopped'), ...given('engine'), ...(values.xla ? ['--xla'] : []), ...(values['no-plateau'] ? ['--no-plateau'] : []), ...(values.continue ? ['--continue'] : []), ...(values.rerun ? ['--rerun'] : []),
   ];
 }
 

@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { budgetLabel, configHash, expandGrid, parseOnly, parseShard } from '../lib/lab/grid.js';
 import { formatEta, progressReporter } from '../lib/lab/progress.js';
-import { compactLossCurve, decodeRecord, thin, type ResultRecord } from '../lib/lab/record.js';
+import { compactLossCurve, decodeRecord, evalCurve, type ResultRecord } from '../lib/lab/record.js';
+import type { EvalRecord } from '../lib/train/types.js';
 import { toyExperiment } from '../lib/lab/toy.js';
 import type { CellSpec, Experiment, GridDef } from '../lib/lab/types.js';
 import { stableJson } from '../lib/util/stable-json.js';
@@ -144,16 +145,22 @@ test('bad grids and options: errors name the parameter and the allowed values', 
   for (const [f, re] of cases) assert.throws(f, re);
 });
 
-test('curves are thinned to at most 50 points, keeping the first and last', () => {
-  const evals = Array.from({ length: 173 }, (_, i) => i);
-  const t = thin(evals);
-  assert.equal(t.length, 50);
-  assert.equal(t[0], 0);
-  assert.equal(t.at(-1), 172);
-  assert.deepEqual(thin([1, 2, 3]), [1, 2, 3]);
+test('evaluation curves: every point up to the cap; beyond, a power-of-two stride of steps that a longer run keeps a subset of', () => {
+  const evals = (n: number, every = 200): EvalRecord[] => Array.from({ length: n }, (_, i) => ({ step: every * (i + 1), loss: 1 / (i + 1), accuracy: i / n, perLabel: {} }));
+  assert.equal(evalCurve(evals(60)).length, 60, 'a 12 000-step grid keeps all 60 evaluations');
+  assert.equal(evalCurve(evals(200)).length, 200);
+  // 1 000 evaluations every 2 steps, at most 50: stride 2·2⁵ = 64 → steps 64, 128, …, 1984 (31) plus the first and the last.
+  const long = evalCurve(evals(1000, 2), 50);
+  assert.deepEqual([long.length, long[0].step, long[1].step, long.at(-2)?.step, long.at(-1)?.step], [33, 2, 64, 1984, 2000]);
+  // A run continued to twice the steps keeps a subset of the shorter run's strided points (never other steps).
+  const short = new Set(evalCurve(evals(400, 2), 50).map((p) => p.step));
+  const longer = evalCurve(evals(800, 2), 50).map((p) => p.step).filter((s) => s <= 800 && s > 2);
+  assert.ok(longer.every((s) => short.has(s)), `${longer.filter((s) => !short.has(s))}`);
+  // The points depend on the steps only: the same evaluations give the same curve however they were collected.
+  assert.deepEqual(evalCurve([...evals(300)]), evalCurve(evals(300)));
   // Loss blocks merge as step-weighted means: 200 blocks of 1 step with loss = step → 50 blocks of 4.
   const loss = Array.from({ length: 200 }, (_, i) => ({ step: i + 1, loss: i + 1 }));
-  const c = compactLossCurve(loss);
+  const c = compactLossCurve(loss, 50);
   assert.equal(c.length, 50);
   assert.deepEqual(c[0], { step: 4, loss: 2.5 });
   assert.deepEqual(c.at(-1), { step: 200, loss: 198.5 });

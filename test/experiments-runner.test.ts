@@ -22,7 +22,7 @@ import { readCheckpoint } from '../lib/train/checkpoint.js';
 import { evaluate } from '../lib/train/trainer.js';
 import { aggregate } from '../lib/lab/statistics.js';
 import { runWorkerPool, workerEnv, workerShard, type WireEvent } from '../lib/lab/pool.js';
-import { runExperiment, runGroup, seedGroups, type CellOutcome, type RunEvent } from '../lib/lab/runner.js';
+import { planRun, runExperiment, runGroup, seedGroups, type CellOutcome, type RunEvent } from '../lib/lab/runner.js';
 import { readResults, resultDir } from '../lib/lab/store.js';
 import { toyExperiment } from '../lib/lab/toy.js';
 import { testBackends } from './helpers.js';
@@ -485,6 +485,41 @@ test('--no-plateau --only-stopped plateau retrains exactly the cells the plateau
   const none = await runExperiment(experiment, { scale: 'smoke', out, noPlateau: true, onlyStopped: 'steps' });
   assert.equal(none.cells, 0, 'no record of the grid\'s own ended by its steps');
   await assert.rejects(runExperiment(toyExperiment({ seeds: 1 }), { scale: 'smoke', out, noPlateau: true }), /--no-plateau: experiment 'toy' \(smoke\) has no plateau stop in cell mechanism=dot-product,seed=0/);
+});
+
+test('--continue: a plateau-stopped run continues from its kept final state — the same trajectory as a run without the stop, curve included', async () => {
+  await initBackend(backend);
+  const out = fresh();
+  const experiment = toyExperiment({ seeds: 2, mechanisms: ['dot-product'], steps: { smoke: 60 }, evalEvery: 5, plateau: { window: 2, minDelta: 0.99 } });
+  const base = await runExperiment(experiment, { scale: 'smoke', out, batchSeeds: 1 });
+  const baseRecords = loadResults(base.dir, { quiet: true }).records;
+  const stopped = baseRecords.filter((r) => r.stopReason === 'plateau');
+  assert.ok(stopped.length >= 1, 'the plateau stop ended some run');
+  // Its final state is kept (ignored by git), the checkpoints folder is gone.
+  for (const r of stopped) assert.equal(readCheckpoint(join(base.dir, 'states', `${r.key}.ckpt`)).step, r.steps);
+  assert.ok(!existsSync(join(base.dir, 'checkpoints')));
+  assert.throws(() => planRun(experiment, { scale: 'smoke', out, continueStopped: true }), /needs noPlateau and onlyStopped 'plateau'/);
+
+  const continued = await runExperiment(experiment, { scale: 'smoke', out, batchSeeds: 1, noPlateau: true, onlyStopped: 'plateau', continueStopped: true });
+  assert.equal(continued.ran, stopped.length);
+  const after = new Map(loadResults(continued.dir, { quiet: true }).records.map((r) => [r.key, r]));
+  // A run without the plateau stop from step 0, elsewhere: what the continuation must equal, bit for bit.
+  const elsewhere = fresh();
+  await runExperiment(experiment, { scale: 'smoke', out: elsewhere, batchSeeds: 1, noPlateau: true });
+  const uninterrupted = new Map(loadResults(resultDir(elsewhere, 'ea', 'toy', 'smoke', 'noplateau'), { quiet: true }).records.map((r) => [r.key, r]));
+  for (const b of stopped) {
+    const c = after.get(b.key) as ResultRecord;
+    assert.deepEqual(c.continuedFrom, { key: b.key, configHash: b.configHash, step: b.steps, recordChecksum: b.checksum, stopReason: 'plateau' });
+    assert.equal(c.resumedFrom, b.steps);
+    assert.deepEqual(c.curve.filter((p) => p.step <= b.steps), b.curve, 'the first part of the curve is the original record\'s, bit for bit');
+    assert.ok(c.steps > b.steps);
+    assert.deepEqual(numbers(c), numbers(uninterrupted.get(b.key) as ResultRecord), 'continued = never stopped');
+  }
+  // Without a kept state (records from elsewhere or before 0.3.0) --continue refuses, and says what a retraining would be.
+  for (const r of stopped) rmSync(join(base.dir, 'states', `${r.key}.ckpt`));
+  const again = await runExperiment(experiment, { scale: 'smoke', out, batchSeeds: 1, noPlateau: true, onlyStopped: 'plateau', continueStopped: true, rerun: true });
+  assert.equal(again.failed, stopped.length);
+  assert.match(again.errors[0].error, /--continue: no final state of .*a new sample, not a continuation/);
 });
 
 for (const batchSeeds of [1, 2]) test(`SIGKILL of a real run mid-cell (batchSeeds ${batchSeeds}) loses at most the steps since the last checkpoint; the rerun completes to the uninterrupted result`, async () => {

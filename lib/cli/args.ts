@@ -26,6 +26,7 @@ export const RUN_OPTIONS = {
   engine: { type: 'string' },
   xla: { type: 'boolean', default: false },
   'only-stopped': { type: 'string' },
+  continue: { type: 'boolean', default: false },
   'stop-after': { type: 'string' },
   'checkpoint-every': { type: 'string' },
   help: { type: 'boolean', short: 'h', default: false },
@@ -34,8 +35,8 @@ export const RUN_OPTIONS = {
 /** Exit code of a run stopped by --stop-after (EX_TEMPFAIL of sysexits.h: "try again later"). */
 export const EXIT_STOPPED_BY_TIME = 75;
 
-// --only, --no-plateau and --only-stopped choose cells of one grid; reproduce runs many.
-const { only: _only, 'no-plateau': _noPlateau, 'only-stopped': _onlyStopped, ...REPRODUCE_OPTIONS } = RUN_OPTIONS;
+// --only, --no-plateau, --only-stopped and --continue choose cells of one grid; reproduce runs many.
+const { only: _only, 'no-plateau': _noPlateau, 'only-stopped': _onlyStopped, continue: _continue, ...REPRODUCE_OPTIONS } = RUN_OPTIONS;
 export { REPRODUCE_OPTIONS };
 
 export const LIST_OPTIONS = {

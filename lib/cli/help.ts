@@ -68,7 +68,10 @@ Options:
                              under <scale>-noplateau, or e.g. <scale>-steps24000-noplateau)
   --only-stopped REASON      only the cells whose record in the grid's own folder (plateau stop on) ended by
                              REASON (plateau, steps, perfect). With --no-plateau: retrain what the plateau stop
-                             ended, to see whether it cut runs short
+                             ended, to see whether it cut runs short. That retrains from step 0: a new sample
+  --continue                 with --no-plateau --only-stopped plateau: continue each plateau-stopped run from its
+                             final state (kept in the grid's folder under states/, ignored by git) instead —
+                             the same trajectory as if the stop had not fired; records say continuedFrom
   --stop-after DURATION      stop once this much time has passed (e.g. 2h30m, 90m, 45s): the cells in
                              progress are checkpointed, the command prints what is done, what is left and the
                              estimated time to finish it, and exits with code ${EXIT_STOPPED_BY_TIME}. Run it again to continue.

@@ -3,8 +3,8 @@
  *
  * It carries everything needed to trust and plot the number without the code that made it: the
  * cell's full spec and hash, the resolved model and task configs, library version, backend, host,
- * steps, wall time, final and best accuracy (overall and per label), a compact learning curve
- * (≤ 50 points) and the stop reason. A SHA-256 `checksum` over the rest of the record lets the loader
+ * steps, wall time, final and best accuracy (overall and per label), the learning curves
+ * (≤ CURVE_POINTS points each) and the stop reason. A SHA-256 `checksum` over the rest of the record lets the loader
  * tell a complete file from a damaged or hand-edited one.
  */
 import type { BackendInfo } from '../backend.js';
@@ -15,8 +15,11 @@ import { RESULT_GROUPS, SCALES } from './types.js';
 
 export const RESULT_FORMAT = 'expressive-attention/result@1';
 
-/** Most points kept in each learning curve of a record. */
-export const CURVE_POINTS = 50;
+/**
+ * Most points kept in each learning curve of a record: every evaluation of the full-scale grids (12 000
+ * steps evaluated every 200 = 60; 40 000 = 200), so a record holds its whole evaluation curve.
+ */
+export const CURVE_POINTS = 200;
 
 /** One point of the evaluation curve. */
 export interface CurvePoint {
@@ -86,7 +89,7 @@ export interface ResultRecord {
   bestEvalLoss: number | null;
   /** First evaluated step with 100 % accuracy, or null. */
   stepsToPerfect: number | null;
-  /** Evaluation curve, ≤ CURVE_POINTS points (the first and the last always kept). */
+  /** Evaluation curve: every evaluation, or past CURVE_POINTS those on a power-of-two stride of steps (see `evalCurve`). */
   curve: CurvePoint[];
   /** Training loss curve, ≤ CURVE_POINTS points (block means). */
   lossCurve: LossPoint[];
@@ -100,6 +103,12 @@ export interface ResultRecord {
   budget?: string;
   /** The step of the checkpoint its last run resumed from; absent if it was trained in one go. */
   resumedFrom?: number;
+  /**
+   * Set when this run is another cell's run continued from its final state (`ea run … --continue`): the
+   * same trajectory, so its curve up to `step` is that record's. Absent: the run started from step 0 —
+   * a retraining of a cell with another record is a new sample, not a continuation.
+   */
+  continuedFrom?: { key: string; configHash: string; step: number; recordChecksum: string; stopReason: string };
   startedAt: string;
   finishedAt: string;
   /** SHA-256 (hex) of the canonical JSON of every other field. */
@@ -114,14 +123,6 @@ export function cpuClass(r: { host?: { simd?: readonly string[] } }): string {
   const simd = r.host?.simd;
   if (!simd) return 'not recorded';
   return simd.includes('avx512f') ? 'avx512f' : simd.includes('avx2') ? 'avx2' : 'other';
-}
-
-/** Keeps at most `max` evenly spaced items, always the first and the last. */
-export function thin<T>(items: readonly T[], max = CURVE_POINTS): T[] {
-  if (items.length <= max) return [...items];
-  const out: T[] = [];
-  for (let i = 0; i < max; i++) out.push(items[Math.round((i * (items.length - 1)) / (max - 1))]);
-  return out;
 }
 
 /** Merges consecutive loss blocks into at most `max` blocks (step-weighted means), keeping the last step. */
@@ -148,9 +149,20 @@ export function compactLossCurve(points: readonly LossPoint[], max = CURVE_POINT
   return out;
 }
 
-/** The evaluation curve of a run as record points. */
-export function evalCurve(evals: readonly EvalRecord[]): CurvePoint[] {
-  return thin(evals).map((e) => ({ step: e.step, accuracy: e.accuracy, evalLoss: e.loss, perLabel: { ...e.perLabel } }));
+/**
+ * The evaluation curve of a run as record points: every evaluation while there are at most `max`;
+ * beyond, the first, the last, and those whose step is a multiple of s = e·2ᵏ (e the first evaluated
+ * step, k the smallest that keeps at most `max`). The points kept depend on the evaluated steps alone —
+ * not on how the run was split by resumes — and a longer run's strided points are a subset of a shorter
+ * one's, so a continued run's curve agrees with its first part wherever both have a point.
+ */
+export function evalCurve(evals: readonly EvalRecord[], max = CURVE_POINTS): CurvePoint[] {
+  const point = (e: EvalRecord): CurvePoint => ({ step: e.step, accuracy: e.accuracy, evalLoss: e.loss, perLabel: { ...e.perLabel } });
+  if (evals.length <= max) return evals.map(point);
+  const e = evals[0].step > 0 ? evals[0].step : 1;
+  let stride = e;
+  while (evals.filter((x) => x.step % stride === 0).length > max - 2) stride *= 2;
+  return evals.filter((x, i) => i === 0 || i === evals.length - 1 || x.step % stride === 0).map(point);
 }
 
 /** Adds the checksum. */

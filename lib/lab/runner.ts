@@ -31,8 +31,8 @@
  * ```
  */
 import { cpus } from 'node:os';
-import { existsSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmdirSync, rmSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { backendInfo, initBackend, type BackendName } from '../backend.js';
 import { parameterCount, type SequenceModel } from '../models/model.js';
 import { disposeParams, initParams, saveParams } from '../models/params.js';
@@ -45,7 +45,7 @@ import { budgetLabel, expandGrid, type ExpandOptions } from './grid.js';
 import { measure } from './measures.js';
 import { compactLossCurve, evalCurve, sealRecord, type MeasureResult, type ResultRecord } from './record.js';
 import {
-  checkpointPath, defaultDataDir, modelPath, readRecord, readResults, recordPath, removeStaleTempFiles, resultDir, writeRecord, type ResultProblem,
+  checkpointPath, defaultDataDir, modelPath, readRecord, readResults, recordPath, removeStaleTempFiles, resultDir, statePath, writeRecord, type ResultProblem,
 } from './store.js';
 import { createTaskSource, type TaskSource } from './tasks.js';
 import { cpuSimd, libraryVersion } from '../util/host.js';
@@ -88,6 +88,13 @@ export interface RunOptions extends ExpandOptions {
    * engine are the same cell's, and say which engine made them. Default 'auto'.
    */
   engine?: Engine;
+  /**
+   * With `noPlateau` and `onlyStopped: 'plateau'`: continue each plateau-stopped run from its final
+   * state (kept in the grid's own folder, `states/`) instead of training it again from step 0 — the same
+   * trajectory, as if the stop had not fired; the record says so (`continuedFrom`). A cell without a kept
+   * state (made before 0.3.0, or on another machine) fails with a message. Default false.
+   */
+  continueStopped?: boolean;
 }
 
 export type RunEvent =
@@ -156,6 +163,9 @@ function finished(cell: Cell, dir: string, problems: ResultProblem[]): boolean {
 
 /** What a run would do: its cells, those still to run, and the reported files (nothing is trained or written). */
 export function planRun(experiment: Experiment, options: RunOptions): { dir: string; cells: Cell[]; todo: Cell[]; problems: ResultProblem[] } {
+  if (options.continueStopped && !(options.noPlateau && options.onlyStopped === 'plateau')) {
+    throw new Error('continueStopped (--continue) continues plateau-stopped runs without the stop: it needs noPlateau and onlyStopped \'plateau\' (--no-plateau --only-stopped plateau)');
+  }
   const cells = expandGrid(experiment, options.scale, options.onlyStopped ? { ...options, keys: stoppedKeys(experiment, options) } : options);
   const dir = resultDir(options.out ?? defaultDataDir(), experiment.paper, experiment.name, options.scale, budgetLabel(options));
   const problems: ResultProblem[] = [];
@@ -165,11 +175,16 @@ export function planRun(experiment: Experiment, options: RunOptions): { dir: str
 
 export const STOP_REASONS: readonly StopReason[] = ['steps', 'perfect', 'plateau'];
 
+/** The grid's own folder: this budget with the plateau stop on. */
+function baseDir(experiment: Experiment, options: RunOptions): string {
+  return resultDir(options.out ?? defaultDataDir(), experiment.paper, experiment.name, options.scale, budgetLabel({ ...options, noPlateau: false }));
+}
+
 /** Keys of the cells whose record in the grid's own folder (plateau stop on) ended by `options.onlyStopped`. */
 function stoppedKeys(experiment: Experiment, options: RunOptions): Set<string> {
   const reason = options.onlyStopped as StopReason;
   if (!STOP_REASONS.includes(reason)) throw new Error(`--only-stopped must be one of ${STOP_REASONS.join(', ')}; got '${reason}'`);
-  const base = resultDir(options.out ?? defaultDataDir(), experiment.paper, experiment.name, options.scale, budgetLabel({ ...options, noPlateau: false }));
+  const base = baseDir(experiment, options);
   const own = new Map(expandGrid(experiment, options.scale, { ...options, noPlateau: false, shard: undefined }).map((c) => [c.key, c.configHash]));
   const records = readResults(base).records.map((r) => r.record).filter((r) => own.get(r.key) === r.configHash);
   if (records.length === 0) throw new Error(`--only-stopped: no records of '${experiment.name}' in ${base} to choose cells from; run the grid there first`);
@@ -210,6 +225,7 @@ export async function runExperiment(experiment: Experiment, options: RunOptions)
   const ended = new Set<string>();
   const shard = options.shard ? `${options.shard.k}/${options.shard.n}` : '1/1';
   const groups = seedGroups(todo, options.batchSeeds ?? recommendedParallelism(info.backend).replicasPerRun);
+  const continuation = options.continueStopped ? continuationSource(experiment, options) : undefined;
   let position = 0;
   for (const group of groups) {
     if (options.signal?.aborted) {
@@ -219,7 +235,7 @@ export async function runExperiment(experiment: Experiment, options: RunOptions)
     }
     for (const cell of group) emit({ type: 'cell-start', cell, position: position++, of: todo.length });
     const outcomes = await runGroup(group, {
-      dir, shard, signal: options.signal, emit, fresh: options.rerun, checkpointEveryMs: options.checkpointEveryMs, engine: options.engine,
+      dir, shard, signal: options.signal, emit, fresh: options.rerun, checkpointEveryMs: options.checkpointEveryMs, engine: options.engine, continuation,
     });
     outcomes.forEach((outcome, i) => {
       const cell = group[i];
@@ -250,6 +266,18 @@ export async function runExperiment(experiment: Experiment, options: RunOptions)
   return summary;
 }
 
+/**
+ * A finished cell's checkpoint: removed, except when the plateau stop ended the run — then it is its
+ * final state, kept as `states/<key>.ckpt` for `--continue` (ignored by git).
+ */
+function keepFinalState(dir: string, key: string, stopReason: string): void {
+  const path = checkpointPath(dir, key);
+  if (stopReason === 'plateau' && existsSync(path)) {
+    mkdirSync(dirname(statePath(dir, key)), { recursive: true });
+    renameSync(path, statePath(dir, key));
+  } else rmSync(path, { force: true });
+}
+
 /** Removes `dir` if it exists and is empty (a checkpoints folder whose cells have all finished). */
 function removeIfEmpty(dir: string): void {
   try {
@@ -263,6 +291,41 @@ function finiteOrNull(x: number | undefined): number | null {
   return x !== undefined && Number.isFinite(x) ? x : null;
 }
 
+/** Where a continued cell's run comes from: the base cell's record and final state. */
+interface ContinuationOf {
+  path: string;
+  from: NonNullable<ResultRecord['continuedFrom']>;
+}
+
+/** For `continueStopped`: each cell's base record and final state in the grid's own folder, or why there is none. */
+function continuationSource(experiment: Experiment, options: RunOptions): (cell: Cell) => ContinuationOf | { error: string } {
+  const base = baseDir(experiment, options);
+  const own = new Map(expandGrid(experiment, options.scale, { ...options, noPlateau: false, shard: undefined }).map((c) => [c.key, c.configHash]));
+  return (cell) => {
+    const path = statePath(base, cell.key);
+    let record: ResultRecord;
+    try {
+      record = readRecord(recordPath(base, cell.key));
+    } catch (err) {
+      return { error: `--continue: no readable record of ${cell.key} in ${base} (${message(err)})` };
+    }
+    if (record.configHash !== own.get(cell.key)) return { error: `--continue: the record of ${cell.key} in ${base} was made by another configuration` };
+    if (!existsSync(path)) {
+      return { error: `--continue: no final state of ${cell.key} (${path}); runs made before 0.3.0 or on another machine keep none. Retrain it from step 0 without --continue: that is a new sample, not a continuation` };
+    }
+    let state: Checkpoint;
+    try {
+      state = readCheckpoint(path);
+    } catch (err) {
+      return { error: `--continue: ${message(err)}` };
+    }
+    if (state.tag?.configHash !== record.configHash || state.step !== record.steps) {
+      return { error: `--continue: the final state ${path} (step ${state.step}) is not that of the record (step ${record.steps}, hash ${record.configHash})` };
+    }
+    return { path, from: { key: record.key, configHash: record.configHash, step: record.steps, recordChecksum: record.checksum, stopReason: record.stopReason } };
+  };
+}
+
 interface CellContext {
   dir: string;
   shard: string;
@@ -274,6 +337,8 @@ interface CellContext {
   checkpointEveryMs?: number;
   /** See RunOptions.engine. */
   engine?: Engine;
+  /** See RunOptions.continueStopped: a cell's base run to continue. */
+  continuation?: (cell: Cell) => ContinuationOf | { error: string };
 }
 
 /** What a checkpoint must have been made by to be resumed: the cell's config hash and this library version. */
@@ -370,7 +435,18 @@ export async function runGroup(cells: readonly Cell[], ctx: CellContext, trainer
       return undefined;
     }
   });
-  const live = cells.map((_, i) => i).filter((i) => tasks[i] !== undefined);
+  // Continuations (ctx.continuation): a cell with a checkpoint of its own resumes it; one without starts from its base run's final state, if it has one.
+  const sources = new Map<number, ContinuationOf>();
+  const cannotContinue = new Set<number>();
+  cells.forEach((cell, i) => {
+    if (!ctx.continuation || tasks[i] === undefined || existsSync(checkpointPath(ctx.dir, cell.key))) return;
+    const source = ctx.continuation(cell);
+    if ('error' in source) {
+      outcomes[i] = { error: source.error };
+      cannotContinue.add(i);
+    } else sources.set(i, source);
+  });
+  const live = cells.map((_, i) => i).filter((i) => tasks[i] !== undefined && !cannotContinue.has(i));
   if (live.length === 0) return outcomes;
   const first = cells[live[0]].spec;
   const firstTask = tasks[live[0]] as TaskSource;
@@ -388,13 +464,19 @@ export async function runGroup(cells: readonly Cell[], ctx: CellContext, trainer
   try {
     const measures = live.map((i) => initialMeasures(model, cells[i].spec));
     const evals: EvalRecord[][] = live.map(() => []);
+    const continued = new Map<number, ResultRecord['continuedFrom']>();
     const replicas = live.map((i, k) => {
       const cell = cells[i];
       const maxSteps = cell.spec.trainer.steps ?? 1000;
       const resume = resumable(cell, ctx);
-      if (resume) {
-        evals[k].push(...resume.progress.evals);
-        ctx.emit({ type: 'resumed', cell, step: resume.step });
+      const source = resume ? undefined : sources.get(i);
+      // A continuation resumed from its own checkpoint still continues its base run: the record says so.
+      const base = source ?? (resume && ctx.continuation ? ctx.continuation(cell) : undefined);
+      if (base && !('error' in base)) continued.set(i, base.from);
+      const start = resume ?? (source ? readCheckpoint(source.path) : undefined);
+      if (start) {
+        evals[k].push(...start.progress.evals);
+        ctx.emit({ type: 'resumed', cell, step: start.step });
       }
       const path = checkpointPath(ctx.dir, cell.key);
       return {
@@ -403,7 +485,7 @@ export async function runGroup(cells: readonly Cell[], ctx: CellContext, trainer
           ...cell.spec.trainer, seed: cell.spec.seed, signal: ctx.signal, engine: ctx.engine ?? 'auto',
           // Checkpoints by time (and when stopped or done), none by step count.
           checkpointPath: path, checkpointEvery: maxSteps, checkpointEveryMs: ctx.checkpointEveryMs ?? DEFAULT_CHECKPOINT_EVERY_MS,
-          checkpointTag: checkpointTag(cell), ...(resume ? { resumeFrom: path } : {}),
+          checkpointTag: checkpointTag(cell), ...(resume ? { resumeFrom: path } : source ? { continueFrom: source.path } : {}),
           callbacks: {
             onStep: (e: StepEvent) => ctx.emit({ type: 'step', cell, step: e.step, maxSteps, loss: e.loss }),
             onEval: (e: EvalEvent) => {
@@ -436,8 +518,9 @@ export async function runGroup(cells: readonly Cell[], ctx: CellContext, trainer
         if (s.status === 'rejected' && !diverged) outcomes[i] = { error: message(s.reason) };
         else if (result?.stopReason === 'stopped' && ctx.signal?.aborted) outcomes[i] = 'stopped';
         else {
-          outcomes[i] = await finishCell(cells[i], ctx, model, tasks[i] as TaskSource, result, diverged, evals[k], measures[k], startedAt, replicas.length);
-          rmSync(checkpointPath(ctx.dir, cells[i].key), { force: true });
+          const done = await finishCell(cells[i], ctx, model, tasks[i] as TaskSource, result, diverged, evals[k], measures[k], startedAt, replicas.length, continued.get(i));
+          outcomes[i] = done;
+          keepFinalState(ctx.dir, cells[i].key, done.record.stopReason);
         }
       } catch (err) {
         outcomes[i] = { error: message(err) };
@@ -476,7 +559,7 @@ function initialMeasures(model: SequenceModel, spec: CellSpec): MeasureResult[] 
 /** Measures the trained model, keeps it if asked, and writes the cell's record. */
 async function finishCell(
   cell: Cell, ctx: CellContext, model: SequenceModel, task: TaskSource, result: TrainResult | undefined, diverged: string | undefined,
-  evals: EvalRecord[], measures: MeasureResult[], startedAt: string, lanes: number,
+  evals: EvalRecord[], measures: MeasureResult[], startedAt: string, lanes: number, continuedFrom?: ResultRecord['continuedFrom'],
 ): Promise<{ record: ResultRecord; path: string }> {
   const { spec } = cell;
   const finishedAt = new Date().toISOString();
@@ -517,7 +600,7 @@ async function finishCell(
     lossCurve: compactLossCurve(result?.lossCurve ?? []),
     measures,
     modelFile, shard: ctx.shard, ...(cell.budget ? { budget: cell.budget } : {}),
-    ...(result?.resumedFrom !== undefined ? { resumedFrom: result.resumedFrom } : {}), startedAt, finishedAt,
+    ...(result?.resumedFrom !== undefined ? { resumedFrom: result.resumedFrom } : {}), ...(continuedFrom ? { continuedFrom } : {}), startedAt, finishedAt,
   });
   const path = writeRecord(ctx.dir, record);
   if (!modelFile) rmSync(modelPath(ctx.dir, cell.key), { force: true }); // a model kept by an earlier definition of this cell

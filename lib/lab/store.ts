@@ -48,6 +48,14 @@ export function checkpointPath(dir: string, key: string): string {
   return join(dir, 'checkpoints', `${key}.ckpt`);
 }
 
+/**
+ * The final state of a finished cell that a stop rule ended (`<dir>/states/<key>.ckpt`, ignored by git):
+ * what `ea run … --continue` continues. Kept on the machine that made the run, never committed.
+ */
+export function statePath(dir: string, key: string): string {
+  return join(dir, 'states', `${key}.ckpt`);
+}
+
 /** Writes a record atomically. */
 export function writeRecord(dir: string, record: ResultRecord): string {
   const path = recordPath(dir, record.key);

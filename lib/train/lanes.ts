@@ -59,8 +59,12 @@ class Lane {
     this.evalSet = data.evalBatches();
     if (this.evalSet.length === 0) throw new Error('data.evalBatches() returned no batch');
     this.evalSet.forEach((b, i) => checkBatch(b, model.vocabSize, data.contextLength, this.labelNames.length, `evalBatches()[${i}]`));
-    this.resume = c.resumeFrom !== undefined ? readCheckpoint(c.resumeFrom) : undefined;
+    const from = c.resumeFrom ?? c.continueFrom;
+    this.resume = from !== undefined ? readCheckpoint(from) : undefined;
     if (this.resume) checkResumable(this.resume, model, data, c);
+    if (this.resume && c.continueFrom !== undefined && this.resume.ended !== 'plateau') {
+      throw new Error(`continueFrom: checkpoint ${c.continueFrom} is not the final state of a run the plateau stop ended (${this.resume.ended ? `it ended by '${this.resume.ended}'` : 'its run had not ended'}); only a stop rule's end can be continued`);
+    }
     this.schedule = makeSchedule({
       learningRate: c.learningRate, totalSteps: c.steps, warmupSteps: c.warmupSteps, decay: c.decay, minLearningRate: c.minLearningRate,
     });
@@ -68,14 +72,14 @@ class Lane {
       ? structuredClone(this.resume.progress)
       : { evals: [], lossCurve: [], curveBlock: { sum: 0, count: 0 }, elapsedMs: 0 };
     this.lastEval = this.progress.evals.at(-1);
-    this.lastGood = this.resume ? { path: c.resumeFrom as string, step: this.resume.step } : undefined;
+    this.lastGood = this.resume ? { path: from as string, step: this.resume.step } : undefined;
     this.step = this.resume ? this.resume.step : 0;
   }
 
   /** Initial parameters and optimizer state (from the seed, or the checkpoint); the caller disposes `params`. */
   init(): LaneInit & { params: ParamMap } {
     const c = this.c;
-    const where = `checkpoint ${c.resumeFrom}`;
+    const where = `checkpoint ${c.resumeFrom ?? c.continueFrom}`;
     if (!this.resume) return { params: initParams(this.model, c.seed) };
     const params = checkpointParams(this.model, this.resume, where);
     try {
@@ -251,7 +255,7 @@ export async function runLanes(model: SequenceModel, specs: readonly LaneSpec[])
       const failed = new Map<Lane, unknown>();
       // Lanes that are done before stepping (their steps are used up, or they were asked to stop).
       const before = active.filter((l) => {
-        if (l.resume?.ended && l.step === l.resume.step) {
+        if (l.resume?.ended && l.step === l.resume.step && l.c.continueFrom === undefined) {
           l.stopReason = l.resume.ended; // resumed from the last checkpoint of a run that had ended
           return true;
         }
@@ -353,7 +357,7 @@ export function disposeResults(results: readonly (PromiseSettledResult<TrainResu
 
 /** Throws unless `checkpoint` was written for this model, data and numeric settings. */
 function checkResumable(checkpoint: Checkpoint, model: SequenceModel, data: DataSource, c: TrainerConfig): void {
-  const where = `checkpoint ${c.resumeFrom}`;
+  const where = `checkpoint ${c.resumeFrom ?? c.continueFrom}`;
   if (checkpoint.model.kind !== model.kind) throw new Error(`${where} holds a ${checkpoint.model.kind}, not a ${model.kind}`);
   const modelDiff = differingKeys(checkpoint.model.config, model.config);
   if (modelDiff.length) throw new Error(`${where} was written for a different model config (differs in ${modelDiff.join(', ')})`);
@@ -361,7 +365,8 @@ function checkResumable(checkpoint: Checkpoint, model: SequenceModel, data: Data
     const dataDiff = differingKeys(checkpoint.data, data.config);
     if (dataDiff.length) throw new Error(`${where} was written for a different data config (differs in ${dataDiff.join(', ')})`);
   }
-  const argDiff = NUMERIC_ARGS.filter((k) => stableJson(checkpoint.trainer[k]) !== stableJson(c[k]));
+  // A continuation may change the stop rules (the plateau stop), nothing that shapes the trajectory.
+  const argDiff = NUMERIC_ARGS.filter((k) => !(c.continueFrom !== undefined && k === 'plateau') && stableJson(checkpoint.trainer[k]) !== stableJson(c[k]));
   if (argDiff.length) {
     throw new Error(`${where} was written with different trainer arguments: ` +
       argDiff.map((k) => `${k} ${stableJson(checkpoint.trainer[k])} (now ${stableJson(c[k])})`).join(', '));

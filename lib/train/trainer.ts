@@ -65,10 +65,11 @@ export function resolveTrainerArgs(args: TrainerArgs = {}): TrainerConfig {
   const evalEvery = positiveInt('evalEvery', args.evalEvery ?? 100);
   const seed = args.seed ?? 0;
   if (!Number.isInteger(seed)) throw new Error(`seed must be an integer; got ${seed}`);
-  for (const name of ['checkpointPath', 'resumeFrom'] as const) {
+  for (const name of ['checkpointPath', 'resumeFrom', 'continueFrom'] as const) {
     const v = args[name];
     if (v !== undefined && (typeof v !== 'string' || v === '')) throw new Error(`${name} must be a file path; got ${JSON.stringify(v)}`);
   }
+  if (args.resumeFrom !== undefined && args.continueFrom !== undefined) throw new Error('resumeFrom and continueFrom exclude each other: resume a run in progress, or continue one that a stop rule ended');
   const engine = args.engine ?? 'auto';
   if (!ENGINES.includes(engine)) throw new Error(`engine must be one of ${ENGINES.join(', ')}; got ${JSON.stringify(engine)}`);
   const checkpointEveryMs = args.checkpointEveryMs ?? 0;
@@ -83,7 +84,7 @@ export function resolveTrainerArgs(args: TrainerArgs = {}): TrainerConfig {
     clipNorm, evalEvery, earlyStopAtPerfect: args.earlyStopAtPerfect ?? true, seed,
     plateau: args.plateau ? resolvePlateauArgs(args.plateau) : null,
     checkpointPath: args.checkpointPath, checkpointEvery: positiveInt('checkpointEvery', args.checkpointEvery ?? evalEvery),
-    checkpointEveryMs, checkpointTag: args.checkpointTag, resumeFrom: args.resumeFrom, curveEvery: positiveInt('curveEvery', args.curveEvery ?? Math.ceil(steps / 1000)),
+    checkpointEveryMs, checkpointTag: args.checkpointTag, resumeFrom: args.resumeFrom, continueFrom: args.continueFrom, curveEvery: positiveInt('curveEvery', args.curveEvery ?? Math.ceil(steps / 1000)),
     callbacks: args.callbacks, signal: args.signal, engine,
   };
 }

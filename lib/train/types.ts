@@ -102,6 +102,13 @@ export interface TrainerArgs {
   checkpointTag?: Record<string, unknown>;
   /** A checkpoint to continue from (often the same file as checkpointPath). Default none. */
   resumeFrom?: string;
+  /**
+   * The final checkpoint of a run that a stop rule ended (the plateau stop), to continue the *same*
+   * trajectory under these arguments' stop rules: they may differ from the checkpoint's in `plateau`
+   * only (every argument that shapes the trajectory must be equal), and the run goes on as if that stop
+   * had not fired. Not with resumeFrom. Default none.
+   */
+  continueFrom?: string;
   /** Points on the loss curve: the mean training loss of each block of this many steps. Default ⌈steps/1000⌉. */
   curveEvery?: number;
   /** Progress and stop hooks. */
@@ -124,7 +131,7 @@ export type Engine = (typeof ENGINES)[number];
 /** The engine that actually ran a run's steps. */
 export type EngineUsed = Exclude<Engine, 'auto'>;
 
-type Optional = 'checkpointPath' | 'resumeFrom' | 'callbacks' | 'signal' | 'checkpointTag';
+type Optional = 'checkpointPath' | 'resumeFrom' | 'continueFrom' | 'callbacks' | 'signal' | 'checkpointTag';
 
 export type TrainerConfig = Required<Omit<TrainerArgs, Optional | 'plateau'>> & Pick<TrainerArgs, Optional> & { plateau: PlateauConfig | null };
 
@@ -148,7 +155,7 @@ export interface TrainResult {
   wallTimeMs: number;
   /** The trained parameters (tf.Variables); the caller owns them: `disposeParams(result.params)`. */
   params: ParamMap;
-  /** The step a resume started from, if any. */
+  /** The step a resume (or a continuation) started from, if any. */
   resumedFrom?: number;
   /** The engine that ran the steps ('graph' when a step was recorded and run as a graph). */
   engine: EngineUsed;
