@@ -193,6 +193,8 @@ test('usage errors: exit code 2 and a message listing the allowed values', async
     [['run', 'ea-frontier', '--only-stopped', 'bored'], /--only-stopped must be one of steps, perfect, plateau; got 'bored'/],
     [['run', 'ea-single', '--no-plateau'], /--no-plateau: experiment 'ea-single' \(quick\) has no plateau stop in cell /],
     [['run', 'ea-frontier', '--scale', 'full', '--out', join(root, 'nothing-here'), '--no-plateau', '--only-stopped', 'plateau'], /--only-stopped: no records of 'ea-frontier' in \S+full to choose cells from; run the grid there first/],
+    [['run', 'ea-frontier', '--scale', 'full', '--out', join(root, 'nothing-here'), '--continue'], /continueStopped \(--continue\) continues plateau-stopped runs without the stop: it needs noPlateau and onlyStopped 'plateau'/],
+    [['reproduce', 'ea', '--continue'], /--continue/],
     [['reproduce', 'ea', '--no-plateau'], /--no-plateau/],
     [['run', EXPERIMENT_NAMES[0], '--stop-after', '2 hours'], /--stop-after takes a duration such as 2h30m, 90m or 45s; got '2 hours'/],
     [['run', EXPERIMENT_NAMES[0], '--stop-after', '0'], /--stop-after takes a duration such as 2h30m, 90m or 45s; got '0'/],
