@@ -1,41 +1,39 @@
 /**
- * The EA paper's claims, judged with uncertainty (notebook 01, issue 15).
+ * The EA paper's claims, judged under the registered protocol (protocols/ea.json; notebook 01).
  *
  *   compareMechanisms(rows)   per rung (size × N × b, or size × N × rule set): each mechanism's seeds
- *                             at 100 % with a Wilson interval, mean and best accuracy with bootstrap
- *                             intervals, and the paired EA − DPA difference over shared seeds (same
- *                             data, same initialisation) with a sign-flip test
- *   frontierEstimate(rows)    the 100 % frontier per mechanism and size along N (or b): best of n and
- *                             all seeds, with a bootstrap interval of the best-of-n frontier
- *   eaClaims(input)           the claims table: claim, evidence, verdict, and the rule that gave it
- *   verdictChanges(a, b)      which verdicts differ between two data sets (800 steps → convergence)
- *   plateauAudit(records)     whether the solved runs ever sat flat as long as the plateau window
- *   plateauFollowUp(a, b)     the plateau-stopped runs against the same cells retrained without the stop
- *   replacePlateauStops(a, b) the records with those retrained runs in place of the stopped ones
- *   comparisonTable, frontierTable, claimsTable   the notebook's tables from the above
+ *                             at 100 % (Wilson) and their Fisher test, the mean accuracy with its t
+ *                             interval and the best seed, the paired EA − DPA difference over shared
+ *                             seeds (same data, same initialisation) with its sign-flip and t-test p
+ *   familyAdjusted(cmps)      the rungs' t-test p-values corrected as one family (Holm by default)
+ *   frontierEstimate(rows)    the observed 100 % frontier per mechanism and size along N (or b): best
+ *                             of n and all seeds
+ *   eaClaims(input)           the claims under a protocol version: claim, evidence, verdict, the rule
+ *                             that gave it and the data it rests on
+ *   comparisonTable, frontierTable   the notebook's tables (claimsTable is lab/verdicts')
  *
- * Verdict rules read intervals (95 % unless set): two mechanisms differ in a rung only when their
- * intervals do not overlap (the share at 100 %) or the paired difference's interval lies beyond the
- * tolerance (accuracy); otherwise the rung is undecided, never counted for either side. Rungs whose
- * rule has a one-key shortcut (lib/tasks/ladder-shortcuts.ts) are kept out of the frontier and of the
- * "reaches 100 % where DPA cannot" claim.
+ * Protocol 2 (current): pooled claims use rungs as clusters (t over rung means), rung decisions are
+ * Holm-corrected paired t-tests (Fisher's exact test for the share at 100 %), the margin's growth is a
+ * slope tested both ways alike. Protocol 1 (as first applied): bootstrap intervals, pooled pairs, no
+ * correction. Rungs whose rule has a one-key shortcut (lib/tasks/ladder-shortcuts.ts) are kept out of
+ * the frontier and of the "reaches 100 % where DPA cannot" claim.
  *
  * ```ts
  * const rows = resultRows(loadExperimentResults('ea-frontier', 'full').records);
  * const cmp = compareMechanisms(rows, { cellKeys: ['size', 'N', 'b'] });
  * frontierEstimate(rows, { within: 'b', along: 'N' });
- * eaClaims({ single: rows, multi: multiRows });
+ * eaClaims({ single: rows, multi: multiRows });              // protocol 2
+ * eaClaims({ single: rows, multi: multiRows, protocol: 1 }); // the rules as first applied
  * ```
  */
 import { isSolved } from '../../lab/results.js';
 import { EA_RULE_SETS } from './grids.js';
 import {
-  adjustPValues, bootstrapInterval, clusteredComparison, fisherExact, meanInterval, pairedComparison, pairedTTest, wilsonInterval,
+  adjustPValues, clusteredComparison, fisherExact, meanInterval, pairedComparison, pairedTTest, wilsonInterval,
   type Correction, type Interval, type IntervalMethod, type PairedComparison,
 } from '../../lab/statistics.js';
 import { claimNumber, loadProtocol, protocolVersion, type ProtocolVersion } from '../../lab/protocol.js';
 import { rungShortcuts } from '../../tasks/ladder-shortcuts.js';
-import { Rng } from '../../util/rng.js';
 import { formatDifference, formatInterval, signed, type Claim, type Verdict, type VerdictTable } from '../../lab/verdicts.js';
 import type { Scalar, Row } from '../../lab/types.js';
 
@@ -243,9 +241,9 @@ function walk(values: readonly number[], ok: (v: number) => boolean): number | n
   return last;
 }
 
-/** The 100 % frontier of each mechanism and size along a complexity axis, with uncertainty (see FrontierEstimate). */
+/** The observed 100 % frontier of each mechanism and size along a complexity axis (best of n and all seeds; see FrontierEstimate). */
 export function frontierEstimate(rows: readonly Row[], args: FrontierEstimateArgs): FrontierEstimate[] {
-  const a = resolveArgs(args);
+  resolveArgs(args); // checks tolerance and level
   const groupBy = args.groupBy ?? ['size', 'mechanism'];
   checkColumns(rows, [...groupBy, args.within, args.along], 'frontierEstimate');
   const kept = rows.filter((r) => !(args.exclude?.(r) ?? false));
