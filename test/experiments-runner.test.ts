@@ -19,6 +19,7 @@ import type { ResultRecord } from '../lib/lab/record.js';
 import { curvesFrame, frameRows, loadDanfo, loadKeptModel, loadResults, resultsFrame, summarise } from '../lib/lab/results.js';
 import { disposeParams } from '../lib/models/params.js';
 import { readCheckpoint } from '../lib/train/checkpoint.js';
+import { ToySource, type ToySourceArgs } from '../lib/train/data.js';
 import { evaluate } from '../lib/train/trainer.js';
 import { aggregate } from '../lib/lab/statistics.js';
 import { runWorkerPool, workerEnv, workerShard, type WireEvent } from '../lib/lab/pool.js';
@@ -485,6 +486,25 @@ test('--no-plateau --only-stopped plateau retrains exactly the cells the plateau
   const none = await runExperiment(experiment, { scale: 'smoke', out, noPlateau: true, onlyStopped: 'steps' });
   assert.equal(none.cells, 0, 'no record of the grid\'s own ended by its steps');
   await assert.rejects(runExperiment(toyExperiment({ seeds: 1 }), { scale: 'smoke', out, noPlateau: true }), /--no-plateau: experiment 'toy' \(smoke\) has no plateau stop in cell mechanism=dot-product,seed=0/);
+});
+
+test('every record scores its final parameters once on the test split, apart from the validation split training read', async () => {
+  await initBackend(backend);
+  const out = fresh();
+  const experiment = toyExperiment({ seeds: 1, mechanisms: ['dot-product'], steps: { smoke: 30 }, evalEvery: 10, keepModel: true });
+  const run = await runExperiment(experiment, { scale: 'smoke', out, batchSeeds: 1 });
+  const [r] = loadResults(run.dir, { quiet: true }).records;
+  assert.ok(r.test, 'a test score');
+  const [cell] = expandGrid(experiment, 'smoke');
+  const task = new ToySource(cell.spec.task as ToySourceArgs);
+  assert.notDeepEqual(task.testBatches()[0].inputs, task.evalBatches()[0].inputs, 'another held-out stream');
+  assert.deepEqual(task.testBatches(), new ToySource(cell.spec.task as ToySourceArgs).testBatches(), 'the same every time');
+  // The score is that of the final (kept) parameters on those batches.
+  const kept = loadKeptModel(run.dir, r.key);
+  const again = evaluate(kept.model, kept.params, task.testBatches(), task.labelNames);
+  disposeParams(kept.params);
+  assert.deepEqual(r.test, { accuracy: again.accuracy, loss: again.loss, perLabel: again.perLabel });
+  assert.equal(resultsFrame([r]).column('testAccuracy').values[0], r.test.accuracy);
 });
 
 test('--continue: a plateau-stopped run continues from its kept final state — the same trajectory as a run without the stop, curve included', async () => {

@@ -57,6 +57,15 @@ for (const spec of SPECS) {
     assert.ok(ev.every((b) => b.batchSize <= task.config.evalBatchSize));
     ev.forEach((b, i) => checkBatch(b, task.vocabSize, task.contextLength, labels, `evalBatches()[${i}]`));
     assert.ok(ev.every((b, i) => same(b, other.evalBatches()[i])), 'the same held-out set for the same config');
+    // The test split: another held-out stream of the same size (the text task has none yet: an empty list).
+    const te = task.testBatches?.() ?? [];
+    if (spec.kind === 'text') assert.deepEqual(te, []);
+    else {
+      assert.equal(te.reduce((n, b) => n + b.batchSize, 0), task.config.evalSize);
+      te.forEach((b, i) => checkBatch(b, task.vocabSize, task.contextLength, labels, `testBatches()[${i}]`));
+      assert.ok(!same(te[0], ev[0]), 'test split ≠ validation split');
+      assert.ok(te.every((b, i) => same(b, (other.testBatches?.() ?? [])[i])), 'the same test split for the same config');
+    }
     const T = task.contextLength;
     const rowsOf = (b: BatchData): string[] => Array.from({ length: b.batchSize }, (_, r) => String(b.inputs.subarray(r * T, (r + 1) * T)));
     const trainRows = new Set([0, 1, 2, 3].flatMap((s) => rowsOf(task.trainBatch(s))));

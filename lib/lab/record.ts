@@ -89,6 +89,12 @@ export interface ResultRecord {
   bestEvalLoss: number | null;
   /** First evaluated step with 100 % accuracy, or null. */
   stepsToPerfect: number | null;
+  /**
+   * The final parameters scored once on the task's test split (`testBatches()`, never seen in training;
+   * the evaluations above are on the validation split the stops read). Absent for tasks without one and
+   * in records before 0.3.0.
+   */
+  test?: { accuracy: number; loss: number; perLabel: Record<string, number> };
   /** Evaluation curve: every evaluation, or past CURVE_POINTS those on a power-of-two stride of steps (see `evalCurve`). */
   curve: CurvePoint[];
   /** Training loss curve, ≤ CURVE_POINTS points (block means). */

@@ -130,6 +130,7 @@ export function resultRows(records: readonly ResultRecord[]): Record<string, Sca
       wallTimeMs: r.wallTimeMs, msPerStep: r.msPerStep, backend: r.backend.backend, libraryVersion: r.library.version,
       finishedAt: r.finishedAt, seedInit: r.spec.seed,
       engine: r.engine ? r.engine.name : 'not recorded', cpuClass: cpuClass(r),
+      testAccuracy: r.test?.accuracy ?? Number.NaN, testLoss: r.test?.loss ?? Number.NaN,
     };
     for (const [label, acc] of Object.entries(r.perLabel)) row[`acc_${label}`] = acc;
     for (const m of r.measures) {

@@ -40,7 +40,7 @@ import { createModel, type ModelSpec } from '../models/registry.js';
 import { readCheckpoint, type Checkpoint } from '../train/checkpoint.js';
 import { recommendedParallelism } from '../util/parallelism.js';
 import { trainBatched } from '../train/batched.js';
-import { train } from '../train/trainer.js';
+import { evaluate, train } from '../train/trainer.js';
 import { budgetLabel, expandGrid, type ExpandOptions } from './grid.js';
 import { measure } from './measures.js';
 import { compactLossCurve, evalCurve, sealRecord, type MeasureResult, type ResultRecord } from './record.js';
@@ -567,6 +567,8 @@ async function finishCell(
   const best = evals.reduce<EvalRecord | undefined>((a, e) => (!a || e.accuracy > a.accuracy ? e : a), undefined);
   const perfect = evals.find((e) => e.accuracy === 1);
   if (result) (spec.measures ?? []).forEach((m, i) => { measures[i].trained = measure(model, result.params, m); });
+  const testSplit = result ? task.testBatches?.() ?? [] : [];
+  const test = testSplit.length ? evaluate(model, (result as TrainResult).params, testSplit, task.labelNames ?? []) : undefined;
   let modelFile: string | null = null;
   if (cell.options.keepModel && result) {
     saveParams(modelPath(ctx.dir, cell.key), model, result.params);
@@ -596,6 +598,7 @@ async function finishCell(
     bestAccuracy: best?.accuracy ?? 0, bestStep: best?.step ?? 0,
     bestEvalLoss: finiteOrNull(evals.reduce((a, e) => Math.min(a, e.loss), Number.POSITIVE_INFINITY)),
     stepsToPerfect: perfect ? perfect.step : null,
+    ...(test ? { test: { accuracy: test.accuracy, loss: test.loss, perLabel: test.perLabel } } : {}),
     curve: evalCurve(evals),
     lossCurve: compactLossCurve(result?.lossCurve ?? []),
     measures,

@@ -6,7 +6,10 @@
  * Batches are pure functions of (config, seed, step):
  *   trainBatch(step)  rows drawn from Rng(seed, 2·step + 1)   (odd streams: one per step)
  *   evalBatches()     `evalSize` rows drawn from Rng(seed, 0)  (stream 0 is never a training stream),
- *                     cut into batches of `evalBatchSize` rows, built once and kept
+ *                     cut into batches of `evalBatchSize` rows, built once and kept: the validation
+ *                     split (training's evaluations and stops read it)
+ *   testBatches()     the same from Rng(seed, 2) (an even stream: never a training stream): the test
+ *                     split, scored once after training for the verdicts
  * No state is shared between calls, so step 1000 can be made without steps 0..999 (resume) and two
  * processes make the same batch for the same step.
  *
@@ -80,6 +83,7 @@ export abstract class TaskBase<C extends TaskConfigBase> implements Task {
   abstract readonly labelNames: string[];
   readonly config: Readonly<C>;
   private evalSet?: BatchData[];
+  private testSet?: BatchData[];
 
   protected constructor(config: C) {
     this.config = Object.freeze(config);
@@ -98,15 +102,22 @@ export abstract class TaskBase<C extends TaskConfigBase> implements Task {
   }
 
   evalBatches(): BatchData[] {
-    if (!this.evalSet) {
-      const rng = new Rng(this.config.seed, 0);
-      const { evalSize, evalBatchSize } = this.config;
-      this.evalSet = [];
-      for (let done = 0; done < evalSize; done += evalBatchSize) {
-        this.evalSet.push(this.makeBatch(rng, Math.min(evalBatchSize, evalSize - done)));
-      }
-    }
+    this.evalSet ??= this.heldOut(0);
     return this.evalSet;
+  }
+
+  testBatches(): BatchData[] {
+    this.testSet ??= this.heldOut(2);
+    return this.testSet;
+  }
+
+  /** `evalSize` rows from stream `stream` (an even one: odd streams are the training steps'), in batches of `evalBatchSize`. */
+  private heldOut(stream: number): BatchData[] {
+    const rng = new Rng(this.config.seed, stream);
+    const { evalSize, evalBatchSize } = this.config;
+    const batches: BatchData[] = [];
+    for (let done = 0; done < evalSize; done += evalBatchSize) batches.push(this.makeBatch(rng, Math.min(evalBatchSize, evalSize - done)));
+    return batches;
   }
 
   /** `rows` rows drawn in order from `rng`. */

@@ -199,6 +199,11 @@ export class TextTask extends TaskBase<TextConfig> {
     return this.split + (n === 1 ? 0 : Math.round((k * (last - this.split)) / (n - 1)));
   }
 
+  /** None yet: the held-out end of the corpus is the validation split (an empty list: no test split). */
+  override testBatches(): BatchData[] {
+    return [];
+  }
+
   override evalBatches(): BatchData[] {
     if (!this.evalWindows) {
       const { evalSize, evalBatchSize } = this.config;

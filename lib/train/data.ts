@@ -43,8 +43,16 @@ export interface DataSource {
   config?: Readonly<Record<string, unknown>>;
   /** The batch for optimizer step `step` (0-based); a pure function of (config, seed, step). */
   trainBatch(step: number): BatchData;
-  /** The fixed evaluation set; the same every call. */
+  /**
+   * The fixed evaluation set; the same every call. It is the **validation** split: training reads it
+   * (the evaluation curve, the 100 % and plateau stops, the best step), so a verdict should not.
+   */
   evalBatches(): BatchData[];
+  /**
+   * A second held-out set, never seen during training (the **test** split): what a verdict reads when
+   * the run was selected or stopped on `evalBatches()`. Optional (or empty: no test split); the same every call.
+   */
+  testBatches?(): BatchData[];
 }
 
 /**
@@ -122,6 +130,7 @@ export class ToySource implements DataSource {
   readonly labelNames = [...TOY_LABELS];
   readonly config: Readonly<Required<ToySourceArgs> & { kind: 'toy' }>;
   private evalSet?: BatchData[];
+  private testSet?: BatchData[];
 
   constructor(args: ToySourceArgs = {}) {
     const positive = (name: keyof ToySourceArgs, value: number): number => {
@@ -157,6 +166,14 @@ export class ToySource implements DataSource {
       this.evalSet = Array.from({ length: this.config.evalBatches }, () => this.batch(rng));
     }
     return this.evalSet;
+  }
+
+  testBatches(): BatchData[] {
+    if (!this.testSet) {
+      const rng = new Rng(this.config.seed, 2); // stream 2: even, so never a training stream
+      this.testSet = Array.from({ length: this.config.evalBatches }, () => this.batch(rng));
+    }
+    return this.testSet;
   }
 
   private batch(rng: Rng): BatchData {
