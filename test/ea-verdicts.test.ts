@@ -247,7 +247,7 @@ test('the notebook\'s tables and the solved-share figure show the comparisons\' 
   assert.deepEqual(fr(EA).slice(1, 4), ['16', '16', 'yes'], 'EA: solved 8 and 16, not 24');
   assert.deepEqual(fr(DPA).slice(1, 6), ['8', 'below 8', 'yes', '—', '24'], 'DPA: 16 trained and unsolved, so the frontier is 8 (inside); no DPA row at 24');
   const before: Claim[] = [{ id: 'at-least-as-good', claim: 'x', evidence: '', verdict: 'undecided', rule: '' }];
-  const after = eaClaims({ single: rows, multi: [] });
+  const after = eaClaims({ single: rows, multi: [], protocol: 2 });
   const c = claimsTable(before, after);
   assert.equal(c.rows.length, after.length);
   assert.deepEqual(c.rows[0].slice(1, 4), ['undecided', after[0].verdict, after[0].verdict === 'undecided' ? 'no' : 'yes']);
@@ -308,15 +308,15 @@ const ladder = (fill: (N: number, b: number) => [number, number], n = 5, Ns = [1
   return [...seeds(EA, 'small', N, b, around(e, n)), ...seeds(DPA, 'small', N, b, around(d, n))];
 }));
 
-test('eaClaims, protocol 2 (the default): each rule says holds, does not hold, not supported and undecided on some data', () => {
-  const v2 = (single: Row[], multi: Row[] = []): Record<string, string> => Object.fromEntries(eaClaims({ single, multi }).map((c) => [c.id, c.verdict]));
+test('eaClaims, protocol 2: each rule says holds, does not hold, not supported and undecided on some data', () => {
+  const v2 = (single: Row[], multi: Row[] = []): Record<string, string> => Object.fromEntries(eaClaims({ single, multi, protocol: 2 }).map((c) => [c.id, c.verdict]));
   // EA solves everything; DPA falls further behind with N: at least as good, the margin grows.
   const grows = v2(ladder((N) => [1, N === 16 ? 1 : N === 24 ? 0.7 : 0.4]));
   assert.equal(grows['at-least-as-good'], 'holds');
   assert.equal(grows['margin-grows'], 'holds');
   // Five seeds a side: Fisher's smallest p is 2/252; times 6 rungs (Holm) it is 0.048, times 8 it is 0.063 — then no rung can be significant.
   assert.equal(grows['reaches-100'], 'holds');
-  const eight = eaClaims({ single: ladder((N) => [1, N === 16 ? 1 : 0.4], 5, [16, 24, 32, 40]), multi: [] }).find((c) => c.id === 'reaches-100') as Claim;
+  const eight = eaClaims({ single: ladder((N) => [1, N === 16 ? 1 : 0.4], 5, [16, 24, 32, 40]), multi: [], protocol: 2 }).find((c) => c.id === 'reaches-100') as Claim;
   assert.equal(eight.verdict, 'undecided');
   assert.match(eight.evidence, /smallest Holm-adjusted p this family allows is 0\.063 ≥ α = 0\.05: no rung can reach significance at this n/);
   // Ten seeds a side: 10/10 against 0/10 is significant after Holm.
@@ -352,11 +352,21 @@ test('eaClaims, protocol 2 (the default): each rule says holds, does not hold, n
   assert.equal(v2(ladder(() => [1, 1]))['multi-task'], 'not measured');
 });
 
-test('eaClaims: the protocol is read from protocols/ea.json; every claim carries its data; an unknown version is refused', () => {
+test('eaClaims: the protocol is read from protocols/ea.json; every claim carries its data; version 3 reads the test split; an unknown version is refused', () => {
   const rows = ladder(() => [1, 1]).map((r) => ({ ...r, experiment: 'ea-frontier', scale: 'full', maxSteps: 12000, engine: 'graph', cpuClass: 'avx512f' }));
-  const claims = eaClaims({ single: rows, multi: [] });
+  const claims = eaClaims({ single: rows, multi: [], protocol: 2 });
   assert.match(claims[0].rule, /^protocol 2: /);
   assert.equal(claims[0].basis, '60 records of ea-frontier (full); seeds 0, 1, 2, 3, 4; budget 12000 steps; engine: graph 60; CPU: avx512f 60; protocol 2');
   assert.match(eaClaims({ single: rows, multi: [], protocol: 1 })[0].basis ?? '', /protocol 1$/);
-  assert.throws(() => eaClaims({ single: rows, multi: [], protocol: 9 }), /protocol 'ea' has versions 1, 2; got version 9/);
+  // The current version (3) judges the test split: records without it are refused with the reason.
+  assert.throws(() => eaClaims({ single: rows, multi: [] }), /no column 'testAccuracy'/);
+  assert.throws(() => eaClaims({ single: rows.map((r) => ({ ...r, testAccuracy: Number.NaN })), multi: [] }), /'testAccuracy' is not a number .*records before 0\.3\.0 have no test split score/);
+  // 100 % on validation but not on the test split: no longer "at 100 %" under version 3.
+  const withTest = rows.map((r: Row) => ({ ...r, testAccuracy: r.mechanism === EA ? 1 : Number(r.finalAccuracy) === 1 ? 0.9 : Number(r.finalAccuracy) }));
+  const v3 = eaClaims({ single: withTest, multi: [] });
+  assert.match(v3[0].basis ?? '', /protocol 3$/);
+  assert.equal(v3.find((c) => c.id === 'at-least-as-good')?.verdict, 'holds', 'EA +0.1 on the test split everywhere');
+  const cmp = compareMechanisms(withTest, { cellKeys: ['size', 'N', 'b'], metric: 'testAccuracy' });
+  assert.deepEqual([cmp[0].ea?.solvedSeeds, cmp[0].dpa?.solvedSeeds], [5, 0]);
+  assert.throws(() => eaClaims({ single: rows, multi: [], protocol: 9 }), /protocol 'ea' has versions 1, 2, 3; got version 9/);
 });

@@ -22,7 +22,7 @@ test('every protocol file is well formed; only the last version is current; amen
 
 test('the EA verdict code judges exactly the claims each version of protocols/ea.json registers, with its margins', () => {
   const p = loadProtocol('ea');
-  const row = (mechanism: string, seed: number): Record<string, string | number> => ({ mechanism, size: 'small', N: 16, b: 4, seed, finalAccuracy: 1, stepsToPerfect: 400, stopReason: 'perfect', parameterCount: 10 });
+  const row = (mechanism: string, seed: number): Record<string, string | number> => ({ mechanism, size: 'small', N: 16, b: 4, seed, finalAccuracy: 1, testAccuracy: 1, stepsToPerfect: 400, stopReason: 'perfect', parameterCount: 10 });
   const rows = [0, 1].flatMap((s) => [row('expressive', s), row('dot-product', s)]);
   for (const v of p.versions) {
     assert.deepEqual(eaClaims({ single: rows, multi: [], protocol: v }).map((c) => c.id), Object.keys(v.claims), `version ${v.version}`);
@@ -53,5 +53,6 @@ test('checkProtocol refuses edited history: renumbered versions, an amendment wi
   writeFileSync(join(dir, 'ea.json'), '{ "paper": "ea", ');
   assert.throws(() => loadProtocol('ea', dir), /not valid JSON/);
   assert.throws(() => loadProtocol('nope', dir), /no protocol for paper 'nope'/);
-  assert.throws(() => protocolVersion(good, 7), /has versions 1, 2; got version 7/);
+  assert.throws(() => protocolVersion(good, 7), /has versions 1, 2, 3; got version 7/);
+  bad((p) => { p.versions[2].statistics.metric = 'bestAccuracy' as 'testAccuracy'; }, /statistics.metric must be 'finalAccuracy' or 'testAccuracy'/);
 });

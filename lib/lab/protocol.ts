@@ -27,6 +27,8 @@ export interface ProtocolStatistics {
   correction: Correction;
   /** Significance level of the tests (family-wise under Holm, false discovery rate under BH). */
   alpha: number;
+  /** The result column a verdict reads: 'finalAccuracy' (the validation split, as training saw it; default) or 'testAccuracy' (the test split). */
+  metric?: 'finalAccuracy' | 'testAccuracy';
 }
 
 /** One claim's registered test: the text fields say it in words; numeric fields are read by the verdict code. */
@@ -81,6 +83,7 @@ export function checkProtocol(p: unknown, source = 'protocol'): Protocol {
     if (!CORRECTIONS.includes(s.correction)) fail(`${at}: statistics.correction must be one of ${CORRECTIONS.join(', ')}; got ${JSON.stringify(s.correction)}`);
     if (!(s.alpha > 0 && s.alpha < 1)) fail(`${at}: statistics.alpha must be in (0, 1)`);
     if (!Number.isInteger(s.resamples) || s.resamples < 1) fail(`${at}: statistics.resamples must be a positive integer`);
+    if (s.metric !== undefined && !['finalAccuracy', 'testAccuracy'].includes(s.metric)) fail(`${at}: statistics.metric must be 'finalAccuracy' or 'testAccuracy'; got ${JSON.stringify(s.metric)}`);
     if (typeof v.claims !== 'object' || v.claims === null || Object.keys(v.claims).length === 0) fail(`${at}: needs 'claims'`);
     for (const [id, c] of Object.entries(v.claims)) if (typeof c.statistic !== 'string') fail(`${at}: claim '${id}' needs a 'statistic' in words`);
   });

@@ -184,6 +184,64 @@ function multiFrontierGrid(scale: Scale): GridDef {
   };
 }
 
+/**
+ * Issue 36, phase 1: each mechanism tuned the same way (the benchmark suites' practice: sweep the
+ * learning rate per architecture). Variants: DPA, EA (no score scaling, as ea-frontier) and EA with
+ * 1/√d_head score scaling (`expressive-scaled`, a named variant of ours); three learning rates per size
+ * around ea-frontier's (small 1e-3, 3e-3, 1e-2; medium 3e-4, 1e-3, 3e-3); two tuning rungs per size at
+ * prime N near the frontiers ea-frontier measured (small: b = 3, N = 23; b = 6, N = 31; medium: b = 3,
+ * N = 47; b = 6, N = 61) — prime, so no power-of-two factor offers a partial solution (the 2^j / N stall);
+ * three seeds; 100 % or 12 000 steps, no plateau stop. Selection (protocols/ea.json version 3): per size
+ * and variant the learning rate with the highest mean final *validation* accuracy over the tuning rungs
+ * and seeds; the verdicts read the test split. Budget from ea-frontier's graph-engine records (AVX-512,
+ * one thread per worker, two workers, one lane): small ≈ 4.6 ms/step, medium ≈ 20 ms/step; 108 cells of
+ * ≤ 12 000 steps ≤ 54 · 12 000 · (4.6 + 20) ms ≈ 4.4 CPU-hours, less where runs reach 100 % early.
+ */
+const TUNING_LEARNING_RATES: Record<Size, number[]> = { small: [1e-3, 3e-3, 1e-2], medium: [3e-4, 1e-3, 3e-3] };
+const TUNING_RUNGS: Record<Size, { N: number; b: number }[]> = {
+  small: [{ N: 23, b: 3 }, { N: 31, b: 6 }],
+  medium: [{ N: 47, b: 3 }, { N: 61, b: 6 }],
+};
+/** The variants tuned: the attention rule and its score scaling. */
+export const EA_TUNING_VARIANTS: Readonly<Record<string, { attention: string; scoreScale?: 'inverse-sqrt-head' }>> = Object.freeze({
+  'dot-product': { attention: 'dot-product' },
+  expressive: { attention: 'expressive' },
+  'expressive-scaled': { attention: 'expressive', scoreScale: 'inverse-sqrt-head' },
+});
+
+function tuningGrid(scale: Scale): GridDef {
+  const axes = {
+    smoke: { size: ['small'], N: [8], b: [3], variant: ['dot-product', 'expressive-scaled'], learningRate: [3e-3], seed: [0] },
+    quick: { size: ['small'], N: [23], b: [3], variant: Object.keys(EA_TUNING_VARIANTS), learningRate: TUNING_LEARNING_RATES.small, seed: [0] },
+    full: {
+      size: ['small', 'medium'], N: [23, 31, 47, 61], b: [3, 6], variant: Object.keys(EA_TUNING_VARIANTS),
+      learningRate: [...new Set([...TUNING_LEARNING_RATES.small, ...TUNING_LEARNING_RATES.medium])].sort((x, y) => x - y), seed: [0, 1, 2],
+    },
+  }[scale];
+  // Full scale: each size's own rungs and learning rates.
+  const where = (p: Record<string, unknown>): boolean => scale !== 'full' ||
+    (TUNING_RUNGS[p.size as Size].some((r) => r.N === p.N && r.b === p.b) && TUNING_LEARNING_RATES[p.size as Size].includes(p.learningRate as number));
+  const { contextLength, batchSize, evalSize } = BUDGET[scale];
+  const c = CONVERGENCE[scale];
+  return {
+    axes,
+    cell: (p) => {
+      const v = EA_TUNING_VARIANTS[p.variant as string];
+      const spec = model(p.size as Size, scale, v.attention);
+      return {
+        task: { kind: 'ladder', N: p.N as number, a: 1, b: p.b as number, contextLength, batchSize, evalSize, seed: p.seed as number },
+        model: v.scoreScale ? { ...spec, scoreScale: v.scoreScale } : spec,
+        trainer: {
+          steps: c.steps, evalEvery: c.evalEvery, learningRate: p.learningRate as number,
+          warmupSteps: Math.min(50, Math.floor(c.steps / 10)), weightDecay: 0.01,
+        },
+        seed: p.seed as number,
+      };
+    },
+    where,
+  };
+}
+
 export const EA_EXPERIMENTS: readonly Experiment[] = Object.freeze([
   {
     name: 'ea-single', paper: 'ea',
@@ -199,6 +257,11 @@ export const EA_EXPERIMENTS: readonly Experiment[] = Object.freeze([
     name: 'ea-frontier', paper: 'ea',
     description: 'EA vs DPA at convergence (100 %, a plateau or 12 000 steps; five seeds): the single-rule ladder for N up to 64 and b up to 6, two model sizes.',
     scales: perScale(frontierGrid),
+  },
+  {
+    name: 'ea-tuning', paper: 'ea',
+    description: 'Issue 36, phase 1: the learning rate tuned per mechanism and size (DPA, EA, EA with 1/√d scaling; 3 rates; prime-N frontier rungs; 3 seeds; 100 % or 12 000 steps).',
+    scales: perScale(tuningGrid),
   },
   {
     name: 'ea-multi-frontier', paper: 'ea',

@@ -101,15 +101,20 @@ export interface RungComparison {
 }
 
 export interface CompareArgs extends VerdictArgs {
+  /**
+   * The accuracy compared: 'finalAccuracy' (the validation split, which the 100 % stop reads; default) or
+   * 'testAccuracy' (the test split, scored once after training; "at 100 %" then means 100 % on it).
+   */
+  metric?: 'finalAccuracy' | 'testAccuracy';
   /** Coordinates that identify a rung, e.g. ['size', 'N', 'b'] or ['size', 'N', 'rules']. */
   cellKeys: readonly string[];
   /** Positions per row, for the shortcut share. Default 32 (the grids' T). */
   contextLength?: number;
 }
 
-function summarise(rows: readonly Row[], a: Required<VerdictArgs>): MechanismSummary {
-  const acc = rows.map((r) => Number(r.finalAccuracy));
-  const solvedRows = rows.filter(isSolved);
+function summarise(rows: readonly Row[], a: Required<VerdictArgs>, metric: 'finalAccuracy' | 'testAccuracy'): MechanismSummary {
+  const acc = rows.map((r) => Number(r[metric]));
+  const solvedRows = rows.filter((r) => (metric === 'testAccuracy' ? Number(r.testAccuracy) === 1 : isSolved(r)));
   const stopReasons: Record<string, number> = {};
   for (const r of rows) stopReasons[String(r.stopReason)] = (stopReasons[String(r.stopReason)] ?? 0) + 1;
   return {
@@ -164,7 +169,10 @@ function byCoordinates(keys: readonly string[]): (x: Row, y: Row) => number {
 export function compareMechanisms(rows: readonly Row[], args: CompareArgs): RungComparison[] {
   const a = resolveArgs(args);
   const T = args.contextLength ?? 32;
-  checkColumns(rows, [...args.cellKeys, 'mechanism', 'seed', 'finalAccuracy'], 'compareMechanisms');
+  const metric = args.metric ?? 'finalAccuracy';
+  checkColumns(rows, [...args.cellKeys, 'mechanism', 'seed', metric], 'compareMechanisms');
+  const missing = rows.find((r) => !Number.isFinite(Number(r[metric])));
+  if (missing) throw new Error(`compareMechanisms: '${metric}' is not a number in ${String(missing.key ?? JSON.stringify(missing))}${metric === 'testAccuracy' ? ' (records before 0.3.0 have no test split score)' : ''}`);
   const rungs = new Map<string, { rung: Row; rows: Row[] }>();
   for (const r of rows) {
     const id = JSON.stringify(args.cellKeys.map((k) => r[k]));
@@ -177,12 +185,12 @@ export function compareMechanisms(rows: readonly Row[], args: CompareArgs): Rung
     const of = (m: string): Row[] => here.filter((r) => r.mechanism === m);
     const dpaRows = of(DPA);
     const eaRows = of(EA);
-    const dpa = dpaRows.length ? summarise(dpaRows, a) : null;
-    const ea = eaRows.length ? summarise(eaRows, a) : null;
-    const dpaBySeed = new Map(dpaRows.map((r) => [Number(r.seed), Number(r.finalAccuracy)]));
-    const pairs = eaRows.filter((r) => dpaBySeed.has(Number(r.seed))).map((r) => [Number(r.finalAccuracy), dpaBySeed.get(Number(r.seed)) as number] as [number, number]);
+    const dpa = dpaRows.length ? summarise(dpaRows, a, metric) : null;
+    const ea = eaRows.length ? summarise(eaRows, a, metric) : null;
+    const dpaBySeed = new Map(dpaRows.map((r) => [Number(r.seed), Number(r[metric])]));
+    const pairs = eaRows.filter((r) => dpaBySeed.has(Number(r.seed))).map((r) => [Number(r[metric]), dpaBySeed.get(Number(r.seed)) as number] as [number, number]);
     const paired = pairedComparison(pairs, a);
-    const seedPairs = eaRows.filter((r) => dpaBySeed.has(Number(r.seed))).map((r) => ({ seed: Number(r.seed), ea: Number(r.finalAccuracy), dpa: dpaBySeed.get(Number(r.seed)) as number }));
+    const seedPairs = eaRows.filter((r) => dpaBySeed.has(Number(r.seed))).map((r) => ({ seed: Number(r.seed), ea: Number(r[metric]), dpa: dpaBySeed.get(Number(r.seed)) as number }));
     const spread = pairs.map(([x, y]) => x - y);
     const allAgree = spread.length > 0 && spread.every((d) => d === spread[0]);
     const t = pairedTTest(spread);
@@ -335,7 +343,8 @@ export interface ClaimsInput extends VerdictArgs {
 }
 
 /** The rules of each version of protocols/ea.json that this code knows. */
-const EA_RULES: Record<number, (input: ClaimsInput, v: ProtocolVersion) => Claim[]> = { 1: claimsProtocol1, 2: claimsProtocol2 };
+/** Version 3 keeps version 2's rules and reads the test split (its statistics.metric) after the tuning it registers. */
+const EA_RULES: Record<number, (input: ClaimsInput, v: ProtocolVersion) => Claim[]> = { 1: claimsProtocol1, 2: claimsProtocol2, 3: claimsProtocol2 };
 
 /**
  * The claims of the EA paper's abstract, judged on single-rule and multi-task rows under a version of
@@ -534,8 +543,9 @@ function claimsProtocol2(input: ClaimsInput, v: ProtocolVersion): Claim[] {
   const a = resolveArgs({ ...input, tolerance: claimNumber(v, 'at-least-as-good', 'margin'), level: st.level, method: st.interval, resamples: st.resamples });
   const tol = a.tolerance;
   const pct = `${Math.round(st.level * 100)} %`;
-  const single = compareMechanisms(input.single, { ...a, cellKeys: ['size', 'N', 'b'] }).filter((c) => c.dpa && c.ea);
-  const multi = input.multi.length ? compareMechanisms(input.multi, { ...a, cellKeys: ['size', 'N', 'rules'] }).filter((c) => c.dpa && c.ea) : [];
+  const metric = st.metric ?? 'finalAccuracy';
+  const single = compareMechanisms(input.single, { ...a, cellKeys: ['size', 'N', 'b'], metric }).filter((c) => c.dpa && c.ea);
+  const multi = input.multi.length ? compareMechanisms(input.multi, { ...a, cellKeys: ['size', 'N', 'rules'], metric }).filter((c) => c.dpa && c.ea) : [];
   const claims: Claim[] = [];
 
   // 1. At least as good: every rung of both grids, rungs as clusters, one family.
