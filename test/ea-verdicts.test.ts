@@ -5,7 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { compareMechanisms, comparisonTable, eaClaims, frontierEstimate, frontierTable, rungRules, stepsToPerfectRatio } from '../lib/papers/ea/verdicts.js';
+import { compareMechanisms, comparisonTable, eaClaims, frontierEstimate, frontierTable, rungRules, stepsToPerfectRatio, tuningSelection, tuningTable, type TuningChoice } from '../lib/papers/ea/verdicts.js';
+import { loadProtocol, protocolVersion } from '../lib/lab/protocol.js';
 import { solvedShareFigure } from '../lib/papers/ea/figures.js';
 import type { ResultRecord } from '../lib/lab/record.js';
 import { claimsTable, verdictChanges, type Claim } from '../lib/lab/verdicts.js';
@@ -369,4 +370,26 @@ test('eaClaims: the protocol is read from protocols/ea.json; every claim carries
   const cmp = compareMechanisms(withTest, { cellKeys: ['size', 'N', 'b'], metric: 'testAccuracy' });
   assert.deepEqual([cmp[0].ea?.solvedSeeds, cmp[0].dpa?.solvedSeeds], [5, 0]);
   assert.throws(() => eaClaims({ single: rows, multi: [], protocol: 9 }), /protocol 'ea' has versions 1, 2, 3; got version 9/);
+});
+
+test('tuningSelection: the best mean validation accuracy per size and variant; near ties go to fewer steps; incomplete sweeps say so', () => {
+  const run = (size: string, variant: string, learningRate: number, seed: number, acc: number, steps: number): Row =>
+    ({ size, variant, learningRate, seed, finalAccuracy: acc, testAccuracy: acc, steps });
+  const rows = [
+    // small DPA: 1e-3 and 3e-3 both at 1.0 (a tie), 3e-3 faster; 1e-2 fails.
+    ...[0, 1, 2].flatMap((s) => [run('small', 'dot-product', 1e-3, s, 1, 800), run('small', 'dot-product', 3e-3, s, 1, 400), run('small', 'dot-product', 1e-2, s, 0.4, 12000)]),
+    // small EA: 1e-3 best by accuracy (0.9 against 0.7), though slower.
+    ...[0, 1, 2].flatMap((s) => [run('small', 'expressive', 1e-3, s, 0.9, 12000), run('small', 'expressive', 3e-3, s, 0.7, 6000)]),
+  ];
+  const choices = tuningSelection(rows);
+  const pick = (variant: string): TuningChoice => choices.find((c) => c.variant === variant) as TuningChoice;
+  assert.equal(pick('dot-product').learningRate, 3e-3);
+  assert.equal(pick('dot-product').complete, true);
+  assert.equal(pick('expressive').learningRate, 1e-3);
+  assert.equal(pick('expressive').complete, false, '1e-2 has no run yet');
+  assert.equal(pick('expressive').candidates.find((c) => c.learningRate === 1e-2)?.runs, 0);
+  const t = tuningTable(choices);
+  assert.deepEqual(t.rows.filter((r) => r[6] !== '').map((r) => [r[1], r[2], r[5], r[6]]), [['dot-product', '0.003', '3', 'yes'], ['expressive', '0.001', '3', 'yes (incomplete)']]);
+  assert.throws(() => tuningSelection([run('huge', 'dot-product', 1e-3, 0, 1, 1)]), /registers no learning rates for size 'huge'/);
+  assert.throws(() => tuningSelection(rows, protocolVersion(loadProtocol('ea'), 2)), /version 2 registers no tuning rule/);
 });

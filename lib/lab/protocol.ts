@@ -48,6 +48,8 @@ export interface ProtocolVersion {
   /** Grids, scale, seeds, budget, stopping rule, selection and pairing, in words. */
   data: Record<string, unknown>;
   claims: Record<string, ProtocolClaim>;
+  /** A registered tuning rule (version 3 of ea: the learning rates swept per size and the tie margin of the choice). */
+  tuning?: { statistic: string; learningRates: Record<string, number[]>; tieMargin: number };
 }
 
 export interface Protocol {

@@ -724,3 +724,67 @@ export function frontierTable(estimates: readonly FrontierEstimate[], caption?: 
     ...(caption ? { caption } : {}),
   };
 }
+
+/** One learning rate of a (size, variant) in the tuning grid. */
+export interface TuningCandidate {
+  learningRate: number;
+  /** Final validation accuracy over the tuning rungs and seeds: mean with its t interval. */
+  validation: Interval;
+  /** Mean steps trained (a run that reached 100 % stopped there; the others used the budget). */
+  meanSteps: number;
+  runs: number;
+}
+
+/** The learning rate chosen for one model size and variant, by the rule of the protocol's `tuning` block. */
+export interface TuningChoice {
+  size: string;
+  variant: string;
+  learningRate: number;
+  candidates: TuningCandidate[];
+  /** Every registered learning rate has as many runs as the others (else the choice may change). */
+  complete: boolean;
+}
+
+/**
+ * The selection rule of protocols/ea.json version 3 (`tuning`): per size and variant, the learning rate
+ * with the highest mean final validation accuracy over the tuning grid's rungs and seeds; candidates
+ * within `tieMargin` of the best go to the fewest mean steps (faster to 100 %). Reads the validation split
+ * only (`finalAccuracy`): the test split stays for the verdicts.
+ */
+export function tuningSelection(rows: readonly Row[], protocol?: ProtocolVersion): TuningChoice[] {
+  const v = protocol ?? protocolVersion(loadProtocol('ea'), 3);
+  const tuning = v.tuning;
+  if (!tuning) throw new Error(`protocol version ${v.version} registers no tuning rule (version 3 does)`);
+  checkColumns(rows, ['size', 'variant', 'learningRate', 'finalAccuracy', 'steps'], 'tuningSelection');
+  const groups = new Map<string, Row[]>();
+  for (const r of rows) groups.set(`${r.size}|${r.variant}`, [...(groups.get(`${r.size}|${r.variant}`) ?? []), r]);
+  const order = byCoordinates(['size', 'variant']);
+  return [...groups.values()].map((g) => ({ size: String(g[0].size), variant: String(g[0].variant), rows: g }))
+    .sort((x, y) => order({ size: x.size, variant: x.variant }, { size: y.size, variant: y.variant }))
+    .map(({ size, variant, rows: g }) => {
+      const registered = tuning.learningRates[size];
+      if (!registered) throw new Error(`tuningSelection: protocol version ${v.version} registers no learning rates for size '${size}'`);
+      const candidates = registered.map((learningRate): TuningCandidate => {
+        const at = g.filter((r) => Number(r.learningRate) === learningRate);
+        return {
+          learningRate, validation: meanInterval(at.map((r) => Number(r.finalAccuracy)), { level: v.statistics.level }),
+          meanSteps: at.length ? at.reduce((s, r) => s + Number(r.steps), 0) / at.length : Number.NaN, runs: at.length,
+        };
+      });
+      const measured = candidates.filter((c) => c.runs > 0);
+      if (!measured.length) throw new Error(`tuningSelection: no runs of ${size} ${variant} at a registered learning rate (${registered.join(', ')})`);
+      const top = Math.max(...measured.map((c) => c.validation.estimate));
+      const near = measured.filter((c) => c.validation.estimate >= top - tuning.tieMargin).sort((x, y) => x.meanSteps - y.meanSteps);
+      return { size, variant, learningRate: near[0].learningRate, candidates, complete: candidates.every((c) => c.runs === candidates[0].runs && c.runs > 0) };
+    });
+}
+
+/** One row per (size, variant, learning rate): validation mean with its interval, mean steps, runs; the chosen rate marked. */
+export function tuningTable(choices: readonly TuningChoice[], caption?: string): VerdictTable {
+  return {
+    columns: ['size', 'variant', 'learning rate', 'validation accuracy (mean, t 95 %)', 'mean steps', 'runs', 'chosen'],
+    rows: choices.flatMap((c) => c.candidates.map((k) => [c.size, c.variant, String(k.learningRate), k.runs ? formatInterval(k.validation) : '—',
+      k.runs ? String(Math.round(k.meanSteps)) : '—', String(k.runs), k.learningRate === c.learningRate ? (c.complete ? 'yes' : 'yes (incomplete)') : ''])),
+    ...(caption ? { caption } : {}),
+  };
+}
