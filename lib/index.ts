@@ -81,6 +81,7 @@ export * from './papers/registry.js';
 export { EA_EXPERIMENTS, EA_MECHANISMS, EA_RULE_SETS } from './papers/ea/grids.js';
 export * from './papers/ea/analysis.js';
 export * from './papers/ea/verdicts.js';
+export * from './papers/ea/partial-solutions.js';
 export * from './papers/ea/cost.js';
 export * from './papers/ea/figures.js';
 export {
