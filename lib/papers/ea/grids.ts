@@ -76,11 +76,12 @@ const CONVERGENCE: Record<Scale, { steps: number; evalEvery: number; plateau: { 
 /** Five seeds per cell at full scale: the papers' group reports the best of five. */
 const CONVERGENCE_SEEDS: Record<Scale, number[]> = { smoke: [0], quick: [0, 1], full: [0, 1, 2, 3, 4] };
 
-function convergenceTrainer(scale: Scale, size: Size, { plateau }: { plateau: boolean }): CellTrainerArgs {
+/** The convergence protocol's trainer at a size's learning rate, or at `learningRate` (the tuning grid's sweep). */
+function convergenceTrainer(scale: Scale, size: Size, { plateau, learningRate = LEARNING_RATE[size] }: { plateau: boolean; learningRate?: number }): CellTrainerArgs {
   const c = CONVERGENCE[scale];
   return {
     steps: c.steps, evalEvery: c.evalEvery, ...(plateau ? { plateau: c.plateau } : {}),
-    learningRate: LEARNING_RATE[size], warmupSteps: Math.min(50, Math.floor(c.steps / 10)), weightDecay: 0.01,
+    learningRate, warmupSteps: Math.min(50, Math.floor(c.steps / 10)), weightDecay: 0.01,
   };
 }
 
@@ -222,7 +223,6 @@ function tuningGrid(scale: Scale): GridDef {
   const where = (p: Record<string, unknown>): boolean => scale !== 'full' ||
     (TUNING_RUNGS[p.size as Size].some((r) => r.N === p.N && r.b === p.b) && TUNING_LEARNING_RATES[p.size as Size].includes(p.learningRate as number));
   const { contextLength, batchSize, evalSize } = BUDGET[scale];
-  const c = CONVERGENCE[scale];
   return {
     axes,
     cell: (p) => {
@@ -231,10 +231,7 @@ function tuningGrid(scale: Scale): GridDef {
       return {
         task: { kind: 'ladder', N: p.N as number, a: 1, b: p.b as number, contextLength, batchSize, evalSize, seed: p.seed as number },
         model: v.scoreScale ? { ...spec, scoreScale: v.scoreScale } : spec,
-        trainer: {
-          steps: c.steps, evalEvery: c.evalEvery, learningRate: p.learningRate as number,
-          warmupSteps: Math.min(50, Math.floor(c.steps / 10)), weightDecay: 0.01,
-        },
+        trainer: convergenceTrainer(scale, p.size as Size, { plateau: false, learningRate: p.learningRate as number }),
         seed: p.seed as number,
       };
     },
